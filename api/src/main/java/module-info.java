@@ -1,0 +1,14 @@
+/**
+ * The Tailor SPIs and value types. Depends on {@code java.base} only: plugins implement these
+ * interfaces, the app discovers them with {@link java.util.ServiceLoader}.
+ */
+module tailor.api {
+  exports tailor.api;
+  exports tailor.api.activation;
+  exports tailor.api.shaping;
+  exports tailor.api.model;
+
+  uses tailor.api.activation.BaseActivation;
+  uses tailor.api.shaping.ActivationTransform;
+  uses tailor.api.model.ModelFamily;
+}

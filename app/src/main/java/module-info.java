@@ -1,0 +1,16 @@
+/** The tailor command-line app: plugin discovery, Guice wiring, the commands. */
+module tailor.app {
+  requires tailor.api;
+  requires tailor.kernelshaping;
+  requires tailor.models;
+  requires com.google.guice;
+  requires jakarta.inject;
+  requires com.google.gson;
+  requires java.desktop;
+
+  opens tailor.app.internal to com.google.guice;
+
+  uses tailor.api.activation.BaseActivation;
+  uses tailor.api.shaping.ActivationTransform;
+  uses tailor.api.model.ModelFamily;
+}

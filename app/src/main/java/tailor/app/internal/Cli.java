@@ -1,0 +1,132 @@
+package tailor.app.internal;
+
+import com.google.inject.CreationException;
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.ProvisionException;
+import com.google.inject.spi.Message;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import tailor.api.Names;
+import tailor.api.SpiVersion;
+import tailor.api.TailorException;
+
+/**
+ * The commands and the error policy: a user error is one line on standard error and exit code
+ * 2, with the stack trace only under {@code --verbose}.
+ */
+public final class Cli {
+  static final List<String> COMMANDS = List.of("shape", "plugins", "bench", "help", "version");
+
+  private Cli() {}
+
+  static final String USAGE = String.join("\n",
+      "usage: tailor <command> [options]   (tailor <command> --help for its options)",
+      "",
+      "commands:",
+      "  shape     the DKS/TAT-shaped activation for an architecture (text, --json, --batch, --plot)",
+      "  plugins   every discovered plugin: kind, name, version, module",
+      "  bench     benchmarks: tailor bench shape",
+      "  version   the versions of tailor and its SPI",
+      "",
+      "global options: --verbose (stack traces on errors)");
+
+  /** Runs one command line; returns the exit code. */
+  public static int run(String[] argv, PrintStream out, PrintStream err) {
+    List<String> args = new ArrayList<>(Arrays.asList(argv));
+    boolean verbose = args.remove("--verbose");
+    try {
+      if (args.isEmpty() || args.get(0).equals("help") || args.get(0).equals("--help")
+          || args.get(0).equals("-h")) {
+        out.println(USAGE);
+        return 0;
+      }
+      String command = args.get(0);
+      List<String> rest = args.subList(1, args.size());
+      switch (command) {
+        case "version":
+        case "--version":
+          out.println("tailor " + AppModule.VERSION + " (SPI " + SpiVersion.string() + ")");
+          return 0;
+        case "shape":
+          return injector().getInstance(ShapeCommand.class).run(rest, out, err);
+        case "plugins":
+          return plugins(injector().getInstance(PluginCatalog.class), rest, out);
+        case "bench":
+          return injector().getInstance(BenchCommand.class).run(rest, out, err);
+        default:
+          throw TailorException.user(Names.unknown("command", command, "tailor", COMMANDS));
+      }
+    } catch (TailorException e) {
+      return report(e, verbose, err);
+    } catch (CreationException | ProvisionException e) {
+      TailorException cause = tailorCause(e);
+      if (cause != null) {
+        return report(cause, verbose, err);
+      }
+      return internal(e, verbose, err);
+    } catch (RuntimeException | Error e) {
+      return internal(e, verbose, err);
+    }
+  }
+
+  static Injector injector() {
+    return Guice.createInjector(new PluginsModule());
+  }
+
+  private static int report(TailorException e, boolean verbose, PrintStream err) {
+    err.println("tailor: " + e.getMessage());
+    if (verbose) {
+      e.printStackTrace(err);
+    }
+    return e.kind().exitCode();
+  }
+
+  private static int internal(Throwable e, boolean verbose, PrintStream err) {
+    err.println("tailor: internal error: " + e + (verbose ? "" : "; rerun with --verbose for details"));
+    if (verbose) {
+      e.printStackTrace(err);
+    }
+    return 1;
+  }
+
+  private static TailorException tailorCause(RuntimeException e) {
+    Iterable<Message> messages = e instanceof CreationException c ? c.getErrorMessages()
+        : ((ProvisionException) e).getErrorMessages();
+    for (Message m : messages) {
+      Throwable t = m.getCause();
+      while (t != null) {
+        if (t instanceof TailorException te) {
+          return te;
+        }
+        t = t.getCause();
+      }
+    }
+    return null;
+  }
+
+  private static int plugins(PluginCatalog catalog, List<String> rest, PrintStream out) {
+    Args a = Args.parse(rest, java.util.Set.of(), java.util.Set.of("json", "help"), "plugins");
+    if (a.flag("help")) {
+      out.println("usage: tailor plugins [--json]\nLists every discovered plugin: kind, name, version, module.");
+      return 0;
+    }
+    List<PluginCatalog.Row> rows = catalog.rows();
+    if (a.flag("json")) {
+      for (PluginCatalog.Row r : rows) {
+        out.println(Io.GSON.toJson(r));
+      }
+      return 0;
+    }
+    out.printf(Locale.ROOT, "%-11s %-15s %-15s %-22s %s%n", "KIND", "NAME", "VERSION", "MODULE",
+        "DESCRIPTION");
+    for (PluginCatalog.Row r : rows) {
+      out.printf(Locale.ROOT, "%-11s %-15s %-15s %-22s %s%n", r.kind(), r.name(), r.version(),
+          r.module(), r.description());
+    }
+    return 0;
+  }
+}

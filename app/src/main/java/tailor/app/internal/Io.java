@@ -1,0 +1,55 @@
+package tailor.app.internal;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import tailor.api.TailorException;
+
+/** Output helpers: one Gson configuration, and atomic file writes (temporary file + rename). */
+final class Io {
+  static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
+
+  private Io() {}
+
+  /** The function that writes a file's content to a temporary path. */
+  interface Writer {
+    void write(Path tmp) throws IOException;
+  }
+
+  /**
+   * Writes {@code target} atomically: to a temporary file in the same folder, then renamed over
+   * the target, so a reader never sees a half-written file and a failure leaves the old one.
+   */
+  static void writeAtomically(Path target, Writer writer) {
+    Path abs = target.toAbsolutePath();
+    Path dir = abs.getParent();
+    Path tmp = null;
+    try {
+      if (dir != null) {
+        Files.createDirectories(dir);
+      }
+      tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
+      writer.write(tmp);
+      try {
+        Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw TailorException.resource("cannot write " + target + ": " + e.getMessage()
+          + "; check that the folder exists and is writable", e);
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // best effort
+        }
+      }
+    }
+  }
+}

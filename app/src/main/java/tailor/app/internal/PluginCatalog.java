@@ -1,0 +1,75 @@
+package tailor.app.internal;
+
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import tailor.api.Names;
+import tailor.api.Plugin;
+import tailor.api.TailorException;
+import tailor.api.activation.BaseActivation;
+import tailor.api.model.ModelFamily;
+import tailor.api.shaping.ActivationTransform;
+
+/** The plugins the app was wired with, looked up by name with helpful errors. */
+public final class PluginCatalog {
+  private final Map<String, BaseActivation> activations;
+  private final Map<String, ActivationTransform> transforms;
+  private final Map<String, ModelFamily> models;
+
+  @Inject
+  PluginCatalog(Map<String, BaseActivation> activations, Map<String, ActivationTransform> transforms,
+      Map<String, ModelFamily> models) {
+    this.activations = activations;
+    this.transforms = transforms;
+    this.models = models;
+  }
+
+  /** The activation named {@code name} (from {@code source}). */
+  public BaseActivation activation(String name, String source) {
+    return find(activations, "activation", name, source);
+  }
+
+  /** The transform named {@code name}. */
+  public ActivationTransform transform(String name, String source) {
+    return find(transforms, "transform", name, source);
+  }
+
+  /** The model family named {@code name}. */
+  public ModelFamily model(String name, String source) {
+    return find(models, "model", name, source);
+  }
+
+  /** The names of all transforms. */
+  public List<String> transformNames() {
+    return List.copyOf(transforms.keySet());
+  }
+
+  private static <T> T find(Map<String, T> map, String what, String name, String source) {
+    T t = map.get(name);
+    if (t == null) {
+      throw TailorException.user(Names.unknown(what, name, source, map.keySet()));
+    }
+    return t;
+  }
+
+  /** One row per plugin: kind, name, version, module, description. */
+  public record Row(String kind, String name, String version, String module, String description) {}
+
+  /** All plugins, sorted by kind then name. */
+  public List<Row> rows() {
+    List<Row> rows = new ArrayList<>();
+    add(rows, "activation", activations);
+    add(rows, "model", models);
+    add(rows, "transform", transforms);
+    rows.sort(Comparator.comparing(Row::kind).thenComparing(Row::name));
+    return rows;
+  }
+
+  private static void add(List<Row> rows, String kind, Map<String, ? extends Plugin> map) {
+    for (Plugin p : map.values()) {
+      rows.add(new Row(kind, p.name(), p.version(), PluginsModule.origin(p), p.description()));
+    }
+  }
+}

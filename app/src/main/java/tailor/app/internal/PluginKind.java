@@ -1,0 +1,20 @@
+package tailor.app.internal;
+
+import java.util.List;
+import tailor.api.Plugin;
+import tailor.api.activation.BaseActivation;
+import tailor.api.model.ModelFamily;
+import tailor.api.shaping.ActivationTransform;
+
+/** A kind of plugin: its SPI type and the word users see. */
+record PluginKind<T extends Plugin>(String label, Class<T> type) {
+  static final PluginKind<BaseActivation> ACTIVATION = new PluginKind<>("activation", BaseActivation.class);
+  static final PluginKind<ActivationTransform> TRANSFORM =
+      new PluginKind<>("transform", ActivationTransform.class);
+  static final PluginKind<ModelFamily> MODEL = new PluginKind<>("model", ModelFamily.class);
+
+  /** Every kind the app wires. */
+  static List<PluginKind<? extends Plugin>> all() {
+    return List.of(ACTIVATION, TRANSFORM, MODEL);
+  }
+}

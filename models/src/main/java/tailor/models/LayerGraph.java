@@ -1,0 +1,199 @@
+package tailor.models;
+
+import java.util.ArrayList;
+import java.util.List;
+import tailor.api.model.Architecture;
+import tailor.api.shaping.MapAlgebra;
+import tailor.api.shaping.SubnetMaxFunction;
+
+/**
+ * An architecture given by its layer graph, with the subnetwork maximizing function derived
+ * from the graph by the rules of the TAT paper's Appendix B:
+ *
+ * <ol>
+ *   <li>each nonlinear layer becomes the map r; affine layers, pooling and dropout the identity;
+ *   <li>a normalized sum sum_i w_i b_i becomes sum_i w_i^2 b_i(x);
+ *   <li>the candidates are the full network and, for every normalized sum anywhere in the graph,
+ *       each of its branches (with non-zero weight) taken alone as a network on the input, with
+ *       the candidates inside those branches in turn; M_{f,r}(x) is their maximum.
+ * </ol>
+ *
+ * <p>For a modified ResNet this is max(full network, one residual branch), the function the
+ * reference's model code writes by hand: every other subnetwork (a prefix of blocks, a block's
+ * shortcut) is dominated, because the maps r used (C maps, y -&gt; s y with s &gt;= 1,
+ * y -&gt; kappa + y) are increasing with r(x) &gt;= x.
+ */
+public final class LayerGraph implements Architecture, SubnetMaxFunction {
+  private final String description;
+  private final Layer root;
+
+  /** An architecture with the given description and graph. */
+  public LayerGraph(String description, Layer root) {
+    this.description = description;
+    this.root = root;
+  }
+
+  /** The root of the graph. */
+  public Layer root() {
+    return root;
+  }
+
+  @Override
+  public String describe() {
+    return description;
+  }
+
+  @Override
+  public SubnetMaxFunction subnetMaxFunction() {
+    return this;
+  }
+
+  @Override
+  public int nonlinearDepth() {
+    return depth(root);
+  }
+
+  @Override
+  public int nonlinearLayers() {
+    return count(root);
+  }
+
+  @Override
+  public String shapingIncompatibility() {
+    return incompatibility(root);
+  }
+
+  @Override
+  public <T> List<T> subnetworks(T x, MapAlgebra<T> algebra) {
+    if (shapingIncompatibility() != null) {
+      throw new IllegalStateException(description + ": " + shapingIncompatibility());
+    }
+    List<T> out = new ArrayList<>();
+    out.add(eval(root, x, algebra));
+    collectBranches(root, x, algebra, out);
+    return out;
+  }
+
+  /** The value of {@code layer} applied to x with nonlinear layers replaced by the algebra's r. */
+  public static <T> T eval(Layer layer, T x, MapAlgebra<T> alg) {
+    if (layer instanceof Layer.Activation) {
+      return alg.nonlinear(x);
+    }
+    if (layer instanceof Layer.Sequence s) {
+      T v = x;
+      for (Layer l : s.layers()) {
+        v = eval(l, v, alg);
+      }
+      return v;
+    }
+    if (layer instanceof Layer.NormalizedSum sum) {
+      double[] w2 = new double[sum.branches().size()];
+      List<T> values = new ArrayList<>();
+      for (int i = 0; i < w2.length; i++) {
+        Layer.Branch b = sum.branches().get(i);
+        w2[i] = b.weight() * b.weight();
+        values.add(eval(b.body(), x, alg));
+      }
+      return alg.normalizedSum(w2, values);
+    }
+    if (layer instanceof Layer.PlainSum || layer instanceof Layer.BatchNorm) {
+      throw new IllegalStateException("plain sums and batch norm have no Q/C-map rule");
+    }
+    return x; // Dense, Conv, pooling, dropout
+  }
+
+  private static <T> void collectBranches(Layer layer, T x, MapAlgebra<T> alg, List<T> out) {
+    if (layer instanceof Layer.Sequence s) {
+      for (Layer l : s.layers()) {
+        collectBranches(l, x, alg, out);
+      }
+    } else if (layer instanceof Layer.NormalizedSum sum) {
+      int nonZero = 0;
+      for (Layer.Branch b : sum.branches()) {
+        nonZero += b.weight() > 0 ? 1 : 0;
+      }
+      for (Layer.Branch b : sum.branches()) {
+        if (b.weight() > 0 && nonZero > 1) {
+          out.add(eval(b.body(), x, alg));
+        }
+        collectBranches(b.body(), x, alg, out);
+      }
+    }
+  }
+
+  private static int depth(Layer layer) {
+    if (layer instanceof Layer.Activation) {
+      return 1;
+    }
+    if (layer instanceof Layer.Sequence s) {
+      int d = 0;
+      for (Layer l : s.layers()) {
+        d += depth(l);
+      }
+      return d;
+    }
+    if (layer instanceof Layer.NormalizedSum sum) {
+      int d = 0;
+      for (Layer.Branch b : sum.branches()) {
+        d = Math.max(d, depth(b.body()));
+      }
+      return d;
+    }
+    if (layer instanceof Layer.PlainSum sum) {
+      int d = 0;
+      for (Layer b : sum.branches()) {
+        d = Math.max(d, depth(b));
+      }
+      return d;
+    }
+    return 0;
+  }
+
+  private static int count(Layer layer) {
+    if (layer instanceof Layer.Activation) {
+      return 1;
+    }
+    int n = 0;
+    if (layer instanceof Layer.Sequence s) {
+      for (Layer l : s.layers()) {
+        n += count(l);
+      }
+    } else if (layer instanceof Layer.NormalizedSum sum) {
+      for (Layer.Branch b : sum.branches()) {
+        n += count(b.body());
+      }
+    } else if (layer instanceof Layer.PlainSum sum) {
+      for (Layer b : sum.branches()) {
+        n += count(b);
+      }
+    }
+    return n;
+  }
+
+  private static String incompatibility(Layer layer) {
+    if (layer instanceof Layer.PlainSum) {
+      return "it has plain (un-normalized) sums; DKS/TAT need normalized sums "
+          + "(use a shortcut weight w in [0, 1])";
+    }
+    if (layer instanceof Layer.BatchNorm) {
+      return "it has batch normalization, which DKS/TAT do not support";
+    }
+    if (layer instanceof Layer.Sequence s) {
+      for (Layer l : s.layers()) {
+        String r = incompatibility(l);
+        if (r != null) {
+          return r;
+        }
+      }
+    }
+    if (layer instanceof Layer.NormalizedSum sum) {
+      for (Layer.Branch b : sum.branches()) {
+        String r = incompatibility(b.body());
+        if (r != null) {
+          return r;
+        }
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,57 @@
+package tailor.models.internal;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import tailor.api.Names;
+import tailor.api.TailorException;
+import tailor.api.model.Architecture;
+import tailor.api.model.ModelFamily;
+import tailor.api.model.ModelSpec;
+import tailor.models.ResNets;
+
+/** The {@code resnet} family: the modified ResNets of the DKS/TAT papers. */
+public final class ResNetFamily implements ModelFamily {
+  @Override
+  public String name() {
+    return "resnet";
+  }
+
+  @Override
+  public String version() {
+    return ModelsModule.VERSION;
+  }
+
+  @Override
+  public String description() {
+    return "modified ResNet (18-200, v1/v2, shortcut weight w; w=0 is the vanilla network)";
+  }
+
+  @Override
+  public List<Integer> depths() {
+    return ResNets.depths();
+  }
+
+  @Override
+  public Architecture describe(ModelSpec spec) {
+    if (ResNets.config(spec.depth()) == null) {
+      throw TailorException.user(String.format(Locale.ROOT,
+          "resnet has no depth %d; known depths: %s", spec.depth(),
+          ResNets.depths().stream().map(String::valueOf).collect(Collectors.joining(", "))));
+    }
+    Double w = spec.shortcutWeight();
+    if (w != null && !(w >= 0.0 && w <= 1.0)) {
+      throw TailorException.user(String.format(Locale.ROOT,
+          "shortcut weight w = %s is outside [0, 1]; w weights the shortcut in "
+              + "sqrt(1 - w^2) * residual + w * shortcut (0 = no shortcuts)", w));
+    }
+    String block = spec.block() == null ? "v2" : spec.block();
+    if (!block.equals("v1") && !block.equals("v2")) {
+      throw TailorException.user(Names.unknown("block style", block, "--block", List.of("v1", "v2")));
+    }
+    if (!(spec.width() > 0)) {
+      throw TailorException.user("width multiplier " + spec.width() + " must be > 0");
+    }
+    return ResNets.build(spec.depth(), w, block.equals("v2"), spec.width(), 1000);
+  }
+}
