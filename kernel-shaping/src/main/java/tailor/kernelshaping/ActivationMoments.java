@@ -2,6 +2,7 @@ package tailor.kernelshaping;
 
 import tailor.api.activation.BaseActivation;
 import tailor.api.activation.ShapedActivation;
+import tailor.api.shaping.Quadrature;
 
 /**
  * The Gaussian moments of f(x) = phi(a x + b) that all local Q/C-map quantities of
@@ -18,8 +19,75 @@ import tailor.api.activation.ShapedActivation;
 public record ActivationMoments(
     double mean, double meanSquare, double fDfZ, double dfZ, double dfSquare, double ddfSquare) {
 
-  /** The moments of phi(inputScale * x + inputShift). */
+  /** The moments of phi(inputScale * x + inputShift), integrated exactly. */
   public static ActivationMoments of(BaseActivation phi, double inputScale, double inputShift) {
+    return of(phi, inputScale, inputShift, Quadrature.EXACT);
+  }
+
+  /** The moments of phi(inputScale * x + inputShift) under the given quadrature. */
+  public static ActivationMoments of(BaseActivation phi, double inputScale, double inputShift,
+      Quadrature quadrature) {
+    ActivationMoments exact = exact(phi, inputScale, inputShift);
+    if (quadrature == Quadrature.EXACT || phi.kinks().length == 0 || inputScale == 0.0) {
+      return exact;
+    }
+    double[] sums = exact.toArray();
+    for (double kink : phi.kinks()) {
+      double k = (kink - inputShift) / inputScale;
+      double t = ReferenceRule.effectiveKink(k);
+      if (Double.isNaN(t) || t == k) {
+        continue;
+      }
+      // The reference integrates the left branch up to t and the right branch from t: add the
+      // integral over [k, t] of (left branch - right branch), each branch extrapolated a fraction
+      // of a node spacing across the kink from its own side.
+      double delta = t - k;
+      double[] left = branchAt(phi, inputScale, inputShift, k, -1, k + 0.5 * delta);
+      double[] right = branchAt(phi, inputScale, inputShift, k, +1, k + 0.5 * delta);
+      for (int i = 0; i < sums.length; i++) {
+        sums[i] += delta * (left[i] - right[i]);
+      }
+    }
+    return new ActivationMoments(sums[0], sums[1], sums[2], sums[3], sums[4], sums[5]);
+  }
+
+  private double[] toArray() {
+    return new double[] {mean, meanSquare, fDfZ, dfZ, dfSquare, ddfSquare};
+  }
+
+  /** The six density-weighted integrands at x. */
+  private static double[] integrands(BaseActivation phi, double a, double b, double x) {
+    double u = a * x + b;
+    double f = phi.value(u);
+    double df = a * phi.derivative(u);
+    double ddf = a * a * phi.secondDerivative(u);
+    double w = SpecialFunctions.normalPdf(x);
+    return new double[] {w * f, w * f * f, w * f * df * x, w * df * x, w * df * df, w * ddf * ddf};
+  }
+
+  /**
+   * The branch of the integrands on {@code side} (-1 left of the kink, +1 right) at {@code at},
+   * linearly extrapolated from two points on that side when {@code at} lies on the other side.
+   */
+  private static double[] branchAt(BaseActivation phi, double a, double b, double k, int side,
+      double at) {
+    if ((at - k) * side > 0) {
+      return integrands(phi, a, b, at);
+    }
+    double eps = 1e-10 * Math.max(1.0, Math.abs(k));
+    double h = Math.max(Math.abs(at - k), eps);
+    double x1 = k + side * eps;
+    double x2 = k + side * (eps + h);
+    double[] g1 = integrands(phi, a, b, x1);
+    double[] g2 = integrands(phi, a, b, x2);
+    double[] out = new double[6];
+    for (int i = 0; i < 6; i++) {
+      out[i] = g1[i] + (g2[i] - g1[i]) * (at - x1) / (x2 - x1);
+    }
+    return out;
+  }
+
+  private static ActivationMoments exact(BaseActivation phi, double inputScale, double inputShift) {
     double[] kinks = phi.kinks();
     GaussianQuadrature.Rule rule;
     if (kinks.length == 0 || inputScale == 0.0) {
@@ -58,8 +126,8 @@ public record ActivationMoments(
   }
 
   /** The moments of the inner function phi(a x + b) of a shaped activation. */
-  public static ActivationMoments ofInner(ShapedActivation s) {
-    return of(s.phi(), s.inputScale(), s.inputShift());
+  public static ActivationMoments ofInner(ShapedActivation s, Quadrature quadrature) {
+    return of(s.phi(), s.inputScale(), s.inputShift(), quadrature);
   }
 
   /** Q(1) of gamma (f + delta). */

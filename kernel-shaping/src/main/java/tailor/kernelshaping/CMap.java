@@ -96,9 +96,10 @@ public final class CMap {
 
   /** C(c) for c in [-1, 1]. */
   public double value(double c) {
-    if (!(c >= -1.0 && c <= 1.0)) {
+    if (!(c >= -1.0 - 1e-9 && c <= 1.0 + 1e-9)) {
       throw new IllegalArgumentException("c = " + c + " is outside [-1, 1]");
     }
+    c = Math.max(-1.0, Math.min(1.0, c)); // rounding in compositions can step past +-1
     if (closedForm) {
       return LeakyReluCMap.value(c, phi.phi().negativeSlope());
     }

@@ -1,6 +1,7 @@
 package tailor.kernelshaping;
 
 import tailor.api.activation.ShapedActivation;
+import tailor.api.shaping.Quadrature;
 
 /**
  * The local Q- and C-map quantities of one activation phi_hat, for inputs with q = 1 (the
@@ -20,9 +21,14 @@ import tailor.api.activation.ShapedActivation;
  */
 public record LocalMaps(double q1, double qSlope1, double c0, double cSlope1, double cCurv1) {
 
-  /** The local quantities of {@code phi}. */
+  /** The local quantities of {@code phi}, integrated exactly. */
   public static LocalMaps of(ShapedActivation phi) {
-    ActivationMoments m = ActivationMoments.ofInner(phi);
+    return of(phi, Quadrature.EXACT);
+  }
+
+  /** The local quantities of {@code phi} under the given quadrature. */
+  public static LocalMaps of(ShapedActivation phi, Quadrature quadrature) {
+    ActivationMoments m = ActivationMoments.ofInner(phi, quadrature);
     double delta = phi.outputShift();
     double gamma = phi.outputScale();
     double q1 = m.q1(delta, gamma);

@@ -3,6 +3,7 @@ package tailor.kernelshaping;
 import java.util.List;
 import tailor.api.activation.ShapedActivation;
 import tailor.api.shaping.MapAlgebra;
+import tailor.api.shaping.Quadrature;
 import tailor.api.shaping.SubnetMaxFunction;
 
 /**
@@ -27,11 +28,19 @@ import tailor.api.shaping.SubnetMaxFunction;
  */
 public record NetworkMaps(double c0, double cSlope1, double cCurv1) {
 
-  /** The network quantities of {@code phi} in {@code network}. */
+  /** The network quantities of {@code phi} in {@code network}, integrated exactly. */
   public static NetworkMaps of(ShapedActivation phi, SubnetMaxFunction network) {
+    return of(phi, network, Quadrature.EXACT);
+  }
+
+  /**
+   * The network quantities under the given quadrature (which applies to the local C(0), C'(1),
+   * C''(1); C(c) at other c is always integrated exactly).
+   */
+  public static NetworkMaps of(ShapedActivation phi, SubnetMaxFunction network, Quadrature quadrature) {
     CMap cmap = CMap.of(phi);
-    LocalMaps local = cmap.local();
-    double c0 = network.apply(0.0, cmap::value);
+    LocalMaps local = LocalMaps.of(phi, quadrature);
+    double c0 = network.apply(0.0, c -> c == 0.0 ? local.c0() : cmap.value(c));
     List<double[]> jets = network.subnetworks(new double[] {1.0, 1.0, 0.0},
         jetAlgebra(local.cSlope1(), local.cCurv1()));
     double slope = Double.NEGATIVE_INFINITY;

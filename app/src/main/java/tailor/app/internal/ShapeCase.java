@@ -26,6 +26,7 @@ record ShapeCase(
     Double zeta,
     Double qSlope,
     double[] at,
+    String quadrature,
     Map<String, String> sources) {
 
   static final String DEFAULT_METHOD = "tat";
@@ -35,7 +36,7 @@ record ShapeCase(
 
   /** The batch keys: the option names with underscores. */
   static final List<String> KEYS = List.of("method", "activation", "model", "depth",
-      "shortcut_weight", "block", "eta", "tau", "zeta", "q_slope", "at");
+      "shortcut_weight", "block", "eta", "tau", "zeta", "q_slope", "at", "quadrature");
 
   /** Where a value came from, for messages ("--eta", "line 3 of cases.jsonl, key eta"). */
   String source(String key) {
@@ -56,6 +57,7 @@ record ShapeCase(
         a.number("zeta"),
         a.number("q-slope"),
         at,
+        a.string("quadrature", null),
         Map.of());
   }
 
@@ -94,6 +96,8 @@ record ShapeCase(
         optNum(o, "zeta", src),
         optNum(o, "q_slope", src),
         at,
+        o.has("quadrature") && !o.get("quadrature").isJsonNull()
+            ? str(o.get("quadrature"), src.get("quadrature")) : null,
         Map.copyOf(src));
   }
 

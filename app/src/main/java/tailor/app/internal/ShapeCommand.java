@@ -23,21 +23,25 @@ import tailor.api.activation.ShapeParam;
 /** {@code tailor shape}: the shaped activation for an architecture, as text, JSON or a batch. */
 public final class ShapeCommand {
   static final Set<String> VALUED = Set.of("method", "activation", "model", "depth",
-      "shortcut-weight", "block", "eta", "tau", "zeta", "q-slope", "at", "plot", "batch");
+      "shortcut-weight", "block", "eta", "tau", "zeta", "q-slope", "at", "plot", "batch",
+      "quadrature");
   static final Set<String> FLAGS = Set.of("json", "help", "verbose");
 
   static final String HELP = String.join("\n",
       "usage: tailor shape [--method tat|dks|untransformed] [--activation NAME]",
       "                    [--model mlp|resnet] [--depth N] [--shortcut-weight W] [--block v1|v2]",
       "                    [--eta E] [--tau T] [--zeta Z] [--q-slope S] [--at x1,x2,...]",
-      "                    [--json] [--plot FILE.png]",
+      "                    [--quadrature dks|exact] [--json] [--plot FILE.png]",
       "       tailor shape --batch FILE.jsonl",
       "",
       "Computes the DKS/TAT-shaped activation phi_hat(x) = output_scale * (phi(input_scale * x",
       "+ input_shift) + output_shift) for a network. Defaults: --method tat --activation",
       "leaky_relu --model resnet --depth 50, eta 0.9, tau 0.3, zeta 1.5, w 0, v2.",
       "--batch reads one JSON object per line (keys: method, activation, model, depth,",
-      "shortcut_weight, block, eta, tau, zeta, q_slope, at) and writes one result per line.");
+      "shortcut_weight, block, eta, tau, zeta, q_slope, at, quadrature) and writes one result",
+      "per line. --quadrature dks (default) integrates kinked activations as the reference package",
+      "does, so parameters equal its values; exact splits at the kinks (differs by up to ~2e-5",
+      "relative for ELU, SELU, softsign and shifted (leaky) ReLUs).");
 
   private final ShapeService service;
 

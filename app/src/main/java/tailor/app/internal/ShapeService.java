@@ -13,6 +13,7 @@ import tailor.api.model.Architecture;
 import tailor.api.model.ModelFamily;
 import tailor.api.model.ModelSpec;
 import tailor.api.shaping.ActivationTransform;
+import tailor.api.shaping.Quadrature;
 import tailor.api.shaping.ShapingTargets;
 import tailor.kernelshaping.LocalMaps;
 import tailor.kernelshaping.NetworkMaps;
@@ -66,7 +67,8 @@ public final class ShapeService {
         c.eta() != null ? TargetChecks.eta(c.eta(), c.source("eta")) : defaults.eta(),
         c.tau() != null ? TargetChecks.tau(c.tau(), c.source("tau")) : defaults.tau(),
         c.zeta() != null ? TargetChecks.zeta(c.zeta(), c.source("zeta")) : defaults.zeta(),
-        c.qSlope() != null ? TargetChecks.qSlope(c.qSlope(), c.source("q_slope")) : defaults.qSlope());
+        c.qSlope() != null ? TargetChecks.qSlope(c.qSlope(), c.source("q_slope")) : defaults.qSlope(),
+        quadrature(c));
     ModelSpec spec = new ModelSpec(c.depth(), w == null ? 0.0 : w,
         c.block() == null ? "v2" : c.block(), 1.0);
     Architecture arch = family.describe(spec);
@@ -74,6 +76,21 @@ public final class ShapeService {
       throw TailorException.user(arch.describe() + " cannot be shaped: " + arch.shapingIncompatibility());
     }
     return new Prepared(c, base, transform, arch, t);
+  }
+
+  private static Quadrature quadrature(ShapeCase c) {
+    if (c.quadrature() == null) {
+      return Quadrature.DKS;
+    }
+    switch (c.quadrature()) {
+      case "dks":
+        return Quadrature.DKS;
+      case "exact":
+        return Quadrature.EXACT;
+      default:
+        throw TailorException.user(tailor.api.Names.unknown("quadrature", c.quadrature(),
+            c.source("quadrature"), List.of("dks", "exact")));
+    }
   }
 
   /** "tat" is TAT-LReLU for leaky ReLU and TAT-smooth otherwise; other names are transforms. */
@@ -95,8 +112,9 @@ public final class ShapeService {
     long t0 = System.nanoTime();
     ShapedActivation shaped = p.transform().shape(p.base(), p.targets(), p.architecture().subnetMaxFunction());
     double ms = (System.nanoTime() - t0) / 1e6;
-    LocalMaps local = LocalMaps.of(shaped);
-    NetworkMaps network = NetworkMaps.of(shaped, p.architecture().subnetMaxFunction());
+    LocalMaps local = LocalMaps.of(shaped, p.targets().quadrature());
+    NetworkMaps network = NetworkMaps.of(shaped, p.architecture().subnetMaxFunction(),
+        p.targets().quadrature());
     return new Outcome(p.request(), p.transform().name(), p.architecture(), p.targets(),
         p.transform().targetsUsed(p.targets()), shaped, local, network, ms);
   }

@@ -47,7 +47,8 @@ public final class DksTransform implements ActivationTransform {
   public ShapedActivation shape(BaseActivation base, ShapingTargets targets, SubnetMaxFunction network) {
     double q = TargetChecks.qSlope(targets.qSlope(), null);
     double s = localSlopeTarget(network, targets.zeta());
-    return ParameterSearch.solve(name(), base, new ParameterSearch.Targets(q, 0.0, s, null), null);
+    return ParameterSearch.solve(name(), base, new ParameterSearch.Targets(q, 0.0, s, null), null,
+        targets.quadrature());
   }
 
   @Override

@@ -9,6 +9,7 @@ import tailor.api.TailorException;
 import tailor.api.activation.BaseActivation;
 import tailor.api.activation.ShapeParam;
 import tailor.api.activation.ShapedActivation;
+import tailor.api.shaping.Quadrature;
 import tailor.kernelshaping.ActivationMoments;
 
 /**
@@ -25,6 +26,8 @@ public final class ParameterSearch {
   /** Beyond this local C'(1) target a ReLU needs a negative input shift (reference constant). */
   public static final double RELU_MAX_SLOPE_WITH_POSITIVE_SHIFT = 1.466942206924260361;
   private static final long SEED = 123;
+  /** Largest residual norm accepted as a root (the roots found are at ~1e-12). */
+  static final double MAX_RESIDUAL = 1e-7;
   private static final int NUM_TRIES = 50;
 
   private ParameterSearch() {}
@@ -132,8 +135,8 @@ public final class ParameterSearch {
    * @param reject solutions to skip (the reference's "hacky fix" for TAT), or null
    * @throws TailorException (internal) naming the activation, the targets and the starts tried
    */
-  public static ShapedActivation solve(
-      String method, BaseActivation base, Targets targets, Predicate<ShapedActivation> reject) {
+  public static ShapedActivation solve(String method, BaseActivation base, Targets targets,
+      Predicate<ShapedActivation> reject, Quadrature quadrature) {
     EnumMap<ShapeParam, Double> constant = new EnumMap<>(ShapeParam.class);
     List<ShapeParam> opt;
     Double qSlopeTarget = targets.qSlope1();
@@ -154,15 +157,21 @@ public final class ParameterSearch {
     }
     final Double qTarget = qSlopeTarget;
     Residual residual = new Residual(base, constant, opt, targets.c0(), qTarget, targets.cSlope1(),
-        targets.cCurv1());
+        targets.cCurv1(), quadrature);
 
     List<double[]> starts = startingPoints(opt);
     NewtonSolver.Result last = null;
     ShapedActivation lastParams = null;
     List<String> tried = new ArrayList<>();
     for (double[] start : starts) {
-      last = NewtonSolver.solve(residual::apply, start);
+      last = HybridSolver.solve(residual::apply, start);
       tried.add(NewtonSolver.fmt(start));
+      if (last.success() && !(last.residual() <= MAX_RESIDUAL)) {
+        // The hybrid method's test (trust region below xtol) also fires where it stalls at a
+        // non-root; the reference would return such a point, Tailor tries the next start.
+        last = new NewtonSolver.Result(false, last.x(), last.residual(),
+            "stalled at " + NewtonSolver.fmt(last.x()) + " with |residual| = " + g(last.residual()));
+      }
       if (last.success()) {
         lastParams = residual.shaped(last.x());
         if (lastParams != null && (reject == null || !reject.test(lastParams))) {
@@ -194,9 +203,11 @@ public final class ParameterSearch {
     private final Double qSlope;
     private final Double cSlope1;
     private final Double cCurv1;
+    private final Quadrature quadrature;
 
     Residual(BaseActivation base, EnumMap<ShapeParam, Double> constant, List<ShapeParam> opt,
-        Double c0, Double qSlope, Double cSlope1, Double cCurv1) {
+        Double c0, Double qSlope, Double cSlope1, Double cCurv1, Quadrature quadrature) {
+      this.quadrature = quadrature;
       this.base = base;
       this.constant = constant;
       this.opt = opt;
@@ -236,7 +247,7 @@ public final class ParameterSearch {
       }
       double scale = params.getOrDefault(ShapeParam.INPUT_SCALE, 1.0);
       double shift = params.getOrDefault(ShapeParam.INPUT_SHIFT, 0.0);
-      return ActivationMoments.of(phi, scale, shift);
+      return ActivationMoments.of(phi, scale, shift, quadrature);
     }
 
     /** {output_shift, output_scale} and the moments, or null where Q(1) would be 0. */

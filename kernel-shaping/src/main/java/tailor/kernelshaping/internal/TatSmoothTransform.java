@@ -56,7 +56,7 @@ public final class TatSmoothTransform implements ActivationTransform {
     }
     double kappa = localCurvatureTarget(network, targets.tau());
     return ParameterSearch.solve(name(), base, new ParameterSearch.Targets(1.0, null, 1.0, kappa),
-        s -> s.inputScale() * s.outputScale() >= 2.0);
+        s -> s.inputScale() * s.outputScale() >= 2.0, targets.quadrature());
   }
 
   @Override
