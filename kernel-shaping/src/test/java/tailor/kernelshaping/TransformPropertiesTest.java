@@ -132,9 +132,14 @@ class TransformPropertiesTest {
     assertEquals(0.0, m.c0(), 1e-12);
   }
 
-  @Property(tries = 12)
-  void shapedCMapsAreMonotoneOnTheWholeInterval(@ForAll("smooth") String name,
-      @ForAll @IntRange(min = 5, max = 100) int depth, @ForAll boolean tat) {
+  @Provide
+  Arbitrary<String> analytic() {
+    return Arbitraries.of("tanh", "softplus", "swish", "erf", "gelu", "atan", "asinh", "sigmoid");
+  }
+
+  @Property(tries = 8)
+  void shapedCMapsAreMonotoneOnTheWholeInterval(@ForAll("analytic") String name,
+      @ForAll @IntRange(min = 5, max = 60) int depth, @ForAll boolean tat) {
     SubnetMaxFunction net = chain(depth);
     ShapedActivation s = tat
         ? new TatSmoothTransform().shape(Activations.byName(name), ShapingTargets.defaults(), net)

@@ -40,8 +40,13 @@ final class PluginsModule extends AbstractModule {
 
   /** The plugins of a kind by name, in discovery order. */
   static <T extends Plugin> Map<String, T> discover(PluginKind<T> kind) {
+    return index(kind, ServiceLoader.load(kind.type()));
+  }
+
+  /** Indexes plugins by name, refusing duplicates and other SPI major versions. */
+  static <T extends Plugin> Map<String, T> index(PluginKind<T> kind, Iterable<T> plugins) {
     Map<String, T> found = new LinkedHashMap<>();
-    for (T plugin : ServiceLoader.load(kind.type())) {
+    for (T plugin : plugins) {
       if (plugin.spiMajorVersion() != SpiVersion.MAJOR) {
         throw TailorException.user(String.format(
             "%s plugin '%s' in %s was built for SPI %d.x, but this tailor has SPI %s; rebuild it "
