@@ -22,6 +22,16 @@ public final class Shaper {
         new UntransformedTransform());
   }
 
+  /** The built-in transform with the given plugin name (dks, tat-lrelu, tat-smooth, untransformed). */
+  public static ActivationTransform transform(String name) {
+    for (ActivationTransform t : transforms()) {
+      if (t.name().equals(name)) {
+        return t;
+      }
+    }
+    throw new IllegalArgumentException("unknown transform " + name);
+  }
+
   /** The transform's plugin name for a method (dks, tat, untransformed) and an activation. */
   public static String transformFor(String method, BaseActivation base) {
     switch (method) {
