@@ -14,16 +14,25 @@ public final class LeakyReluCMap {
     return d * d / (Math.PI * (1.0 + negativeSlope * negativeSlope));
   }
 
+  /** The C map of slope a as an operator, with its coefficient computed once. */
+  public static java.util.function.DoubleUnaryOperator of(double negativeSlope) {
+    double k = coefficient(negativeSlope);
+    return c -> {
+      double cc = c > 1.0 ? 1.0 : (c < -1.0 ? -1.0 : c);
+      return cc + k * (Math.sqrt(1.0 - cc * cc) - cc * Arccos.acos(cc));
+    };
+  }
+
   /** C(c) for slope a, for c in [-1, 1]. */
   public static double value(double c, double negativeSlope) {
     double cc = Math.max(-1.0, Math.min(1.0, c));
-    return cc + coefficient(negativeSlope) * (Math.sqrt(1.0 - cc * cc) - cc * Math.acos(cc));
+    return cc + coefficient(negativeSlope) * (Math.sqrt(1.0 - cc * cc) - cc * Arccos.acos(cc));
   }
 
   /** C'(c) = 1 - k arccos(c). */
   public static double slope(double c, double negativeSlope) {
     double cc = Math.max(-1.0, Math.min(1.0, c));
-    return 1.0 - coefficient(negativeSlope) * Math.acos(cc);
+    return 1.0 - coefficient(negativeSlope) * Arccos.acos(cc);
   }
 
   /** The output scale sqrt(2 / (1 + a^2)) that makes Q(q) = q. */

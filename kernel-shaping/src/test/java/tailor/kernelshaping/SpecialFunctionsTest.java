@@ -36,4 +36,22 @@ class SpecialFunctionsTest {
     double y = SpecialFunctions.asinh(x);
     assertEquals(x, Math.sinh(y), 1e-14 * Math.abs(x));
   }
+
+  /** Arccos within 3 ulps of the JDK's over [-1, 1], including both ends and the 1/2 seams. */
+  @org.junit.jupiter.api.Test
+  void arccosAgreesWithTheJdk() {
+    double worst = 0;
+    for (int i = 0; i <= 200_000; i++) {
+      double x = -1.0 + i / 100_000.0;
+      double want = Math.acos(x);
+      double got = Arccos.acos(x);
+      worst = Math.max(worst, Math.abs(got - want) / Math.ulp(want));
+    }
+    for (double x : new double[] {-1.0, -0.5, Math.nextDown(0.5), 0.5, Math.nextUp(0.5), 1.0,
+        Math.nextDown(1.0), 1e-300, -1e-17}) {
+      worst = Math.max(worst, Math.abs(Arccos.acos(x) - Math.acos(x)) / Math.ulp(Math.acos(x) == 0 ? 1e-300 : Math.acos(x)));
+    }
+    org.junit.jupiter.api.Assertions.assertTrue(worst <= 3, "worst " + worst + " ulps");
+    org.junit.jupiter.api.Assertions.assertTrue(Double.isNaN(Arccos.acos(1.0000001)));
+  }
 }

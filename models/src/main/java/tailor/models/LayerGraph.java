@@ -2,6 +2,7 @@ package tailor.models;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.DoubleUnaryOperator;
 import tailor.api.model.Architecture;
 import tailor.api.shaping.MapAlgebra;
 import tailor.api.shaping.SubnetMaxFunction;
@@ -26,11 +27,145 @@ import tailor.api.shaping.SubnetMaxFunction;
 public final class LayerGraph implements Architecture, SubnetMaxFunction {
   private final String description;
   private final Layer root;
+  private final Scalar compiledFull;
+  private final Scalar[] compiledCandidates;
 
   /** An architecture with the given description and graph. */
   public LayerGraph(String description, Layer root) {
     this.description = description;
     this.root = root;
+    if (incompatibility(root) == null) {
+      this.compiledFull = compile(root);
+      List<Layer> all = new ArrayList<>();
+      collectBranchLayers(root, all);
+      // Structurally equal branches (records compare by value) give equal values: keep one.
+      List<Layer> branches = new ArrayList<>(new java.util.LinkedHashSet<>(all));
+      this.compiledCandidates = new Scalar[branches.size() + 1];
+      compiledCandidates[0] = compiledFull;
+      for (int i = 0; i < branches.size(); i++) {
+        compiledCandidates[i + 1] = compile(branches.get(i));
+      }
+    } else {
+      this.compiledFull = null;
+      this.compiledCandidates = null;
+    }
+  }
+
+  /**
+   * M_{f,r}(x) for scalar maps, on a compiled form of the graph (identity layers dropped, runs
+   * of activations fused, no boxing): the same value as the generic {@link #subnetworks} path,
+   * fast enough for the bisections that call it thousands of times.
+   */
+  @Override
+  public double apply(double x, DoubleUnaryOperator r) {
+    requireShapeable();
+    double best = Double.NEGATIVE_INFINITY;
+    for (Scalar s : compiledCandidates) {
+      best = Math.max(best, s.eval(x, r));
+    }
+    return best;
+  }
+
+  @Override
+  public double full(double x, DoubleUnaryOperator r) {
+    requireShapeable();
+    return compiledFull.eval(x, r);
+  }
+
+  private void requireShapeable() {
+    if (compiledFull == null) {
+      throw new IllegalStateException(description + ": " + shapingIncompatibility());
+    }
+  }
+
+  /** A compiled scalar evaluator of part of the graph. */
+  private interface Scalar {
+    double eval(double x, DoubleUnaryOperator r);
+  }
+
+  private static Scalar compile(Layer layer) {
+    List<Scalar> parts = new ArrayList<>();
+    flatten(layer, parts);
+    if (parts.isEmpty()) {
+      return (x, r) -> x;
+    }
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    Scalar[] seq = parts.toArray(new Scalar[0]);
+    return (x, r) -> {
+      double v = x;
+      for (Scalar s : seq) {
+        v = s.eval(v, r);
+      }
+      return v;
+    };
+  }
+
+  /** Appends the evaluators of {@code layer} to {@code out}, fusing runs of activations. */
+  private static void flatten(Layer layer, List<Scalar> out) {
+    if (layer instanceof Layer.Activation) {
+      int last = out.size() - 1;
+      if (last >= 0 && out.get(last) instanceof Activations a) {
+        out.set(last, new Activations(a.count + 1));
+      } else {
+        out.add(new Activations(1));
+      }
+    } else if (layer instanceof Layer.Sequence s) {
+      for (Layer l : s.layers()) {
+        flatten(l, out);
+      }
+    } else if (layer instanceof Layer.NormalizedSum sum) {
+      int n = sum.branches().size();
+      double[] w2 = new double[n];
+      Scalar[] branches = new Scalar[n];
+      for (int i = 0; i < n; i++) {
+        Layer.Branch b = sum.branches().get(i);
+        w2[i] = b.weight() * b.weight();
+        branches[i] = compile(b.body());
+      }
+      out.add((x, r) -> {
+        double v = 0.0;
+        for (int i = 0; i < w2.length; i++) {
+          if (w2[i] != 0.0) {
+            v += w2[i] * branches[i].eval(x, r);
+          }
+        }
+        return v;
+      });
+    }
+    // Dense, Conv, pooling, dropout: the identity.
+  }
+
+  /** count nonlinear layers in a row. */
+  private record Activations(int count) implements Scalar {
+    @Override
+    public double eval(double x, DoubleUnaryOperator r) {
+      double v = x;
+      for (int i = 0; i < count; i++) {
+        v = r.applyAsDouble(v);
+      }
+      return v;
+    }
+  }
+
+  private static void collectBranchLayers(Layer layer, List<Layer> out) {
+    if (layer instanceof Layer.Sequence s) {
+      for (Layer l : s.layers()) {
+        collectBranchLayers(l, out);
+      }
+    } else if (layer instanceof Layer.NormalizedSum sum) {
+      int nonZero = 0;
+      for (Layer.Branch b : sum.branches()) {
+        nonZero += b.weight() > 0 ? 1 : 0;
+      }
+      for (Layer.Branch b : sum.branches()) {
+        if (b.weight() > 0 && nonZero > 1) {
+          out.add(b.body());
+        }
+        collectBranchLayers(b.body(), out);
+      }
+    }
   }
 
   /** The root of the graph. */

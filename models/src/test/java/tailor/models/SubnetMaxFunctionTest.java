@@ -77,6 +77,11 @@ class SubnetMaxFunctionTest {
       for (double x0 : new double[] {0.0, 0.4, 1.0}) {
         double want = oracleV2(depth, w, x0, r);
         assertEquals(want, f.apply(x0, r), 1e-13 * Math.max(1, Math.abs(want)));
+        // The compiled scalar path and the generic algebra path agree exactly.
+        double generic = f.subnetworks(x0, SubnetMaxFunction.scalar(r)).stream()
+            .mapToDouble(Double::doubleValue).max().orElseThrow();
+        assertEquals(generic, f.apply(x0, r), 0.0);
+        assertEquals(f.subnetworks(x0, SubnetMaxFunction.scalar(r)).get(0), f.full(x0, r), 0.0);
       }
     }
   }

@@ -50,7 +50,7 @@ public final class TatLreluTransform implements ActivationTransform {
 
   /** c0(a) = M_{f, C_a}(0): the largest C_f(0) over subnetworks for negative slope a. */
   public static double maxC0(SubnetMaxFunction network, double slope) {
-    return network.apply(0.0, c -> LeakyReluCMap.value(c, slope));
+    return network.apply(0.0, LeakyReluCMap.of(slope));
   }
 
   @Override
