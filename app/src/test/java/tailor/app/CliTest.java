@@ -77,6 +77,7 @@ class CliTest {
       "shape --method tat --activation relu | relu cannot be shaped by TAT; use leaky_relu (TAT-LReLU) or a smooth activation",
       "shape --depth fifty | --depth = 'fifty' is not a whole number",
       "shape --etta 0.9 | unknown option '--etta' (from tailor shape)",
+      "shape --method tat --activation square | tat-smooth could not find parameters for square meeting Q(1) = 1, Q'(1) = 1.000000000, C'(1) = 1.000000000, C''(1) = 0.006122449040: tried 50 starts of (input_scale, input_shift, output_shift)",
       "shap | unknown command 'shap' (from tailor); known: bench, help, plugins, shape, version. Did you mean 'shape'?"})
   void badInputIsOneLineAndExitCodeTwo(String args, String expected) {
     Run r = run(args.trim().split(" "));

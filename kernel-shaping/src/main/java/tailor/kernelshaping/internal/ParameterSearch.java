@@ -187,11 +187,12 @@ public final class ParameterSearch {
     for (ShapeParam p : opt) {
       names.append(names.length() == 0 ? "" : ", ").append(p.key());
     }
-    throw TailorException.internal(String.format(Locale.ROOT,
+    throw TailorException.user(String.format(Locale.ROOT,
         "%s could not find parameters for %s meeting %s: tried %d starts of (%s), first %s, "
-            + "last %s; the last failed because: %s",
+            + "last %s; the last failed because: %s. These targets may be out of reach for %s: "
+            + "try another activation or other targets",
         method, base.name(), targets.describe(), tried.size(), names, tried.get(0),
-        tried.get(tried.size() - 1), last == null ? "no start" : last.reason()), null);
+        tried.get(tried.size() - 1), last == null ? "no start" : last.reason(), base.name()));
   }
 
   /** The vector of (value - target) over the targeted local quantities. */
