@@ -75,13 +75,11 @@ class GoldenParametersTest {
       if (d <= 1e-7) {
         compared++;
         worst = Math.max(worst, d);
-      } else if (v1Shortcut) {
-        // Known: the stem activation's place differs; it changes the slope by 1e-5..2e-2.
-        assertTrue(d < 0.05, tag + " differs by " + d);
-      } else if (act.equals("selu")) {
-        // Known: different roots of the reference's staircase residual; Tailor's meets the
-        // targets (checked in the property tests).
-        assertTrue(tp.has("input_scale"), tag);
+      } else if (v1Shortcut || act.equals("selu")) {
+        // Known: V1's stem activation sits elsewhere in dks's function (a different network
+        // function, so different local targets and sometimes another root), or different roots
+        // of the reference's staircase residual (SELU). Tailor's result must meet its target.
+        assertTargetMet(r, t, tag);
       } else if (POINT_SYMMETRIC.containsKey(act)
           && maxRel(rp, tp, POINT_SYMMETRIC.get(act), true) <= 1e-7) {
         compared++;
@@ -92,6 +90,20 @@ class GoldenParametersTest {
     assertEquals(List.of(), failures);
     assertTrue(compared >= 40, "compared " + compared);
     assertTrue(worst <= 1e-7);
+  }
+
+  /** The network quantity the method targets equals the target. */
+  static void assertTargetMet(JsonObject ref, JsonObject got, String tag) {
+    JsonObject net = got.getAsJsonObject("network");
+    JsonObject targets = got.getAsJsonObject("targets");
+    if (targets.has("eta")) {
+      assertEquals(targets.get("eta").getAsDouble(), net.get("c_0").getAsDouble(), 1e-8, tag);
+    } else if (targets.has("tau")) {
+      assertEquals(targets.get("tau").getAsDouble(), net.get("c_curv_1").getAsDouble(), 1e-7, tag);
+    } else {
+      assertEquals(targets.get("zeta").getAsDouble(), net.get("c_slope_1").getAsDouble(), 1e-7, tag);
+      assertEquals(0.0, net.get("c_0").getAsDouble(), 1e-9, tag);
+    }
   }
 
   static double maxRel(JsonObject ref, JsonObject got, double c, boolean mirror) {

@@ -135,35 +135,32 @@ public final class GaussianQuadrature {
     double[] w = new double[n];
     for (int i = 0; i < (n + 1) / 2; i++) {
       double z = Math.cos(Math.PI * (i + 0.75) / (n + 0.5));
-      double dp = 0.0;
+      double[] pd = legendre(n, z);
       for (int iter = 0; iter < 100; iter++) {
-        double p0 = 1.0;
-        double p1 = z;
-        for (int k = 2; k <= n; k++) {
-          double p2 = ((2 * k - 1) * z * p1 - (k - 1) * p0) / k;
-          p0 = p1;
-          p1 = p2;
-        }
-        dp = n * (z * p1 - p0) / (z * z - 1.0);
-        double dz = p1 / dp;
+        double dz = pd[0] / pd[1];
         z -= dz;
+        pd = legendre(n, z);
         if (Math.abs(dz) < 1e-16) {
           break;
         }
       }
-      double p0 = 1.0;
-      double p1 = z;
-      for (int k = 2; k <= n; k++) {
-        double p2 = ((2 * k - 1) * z * p1 - (k - 1) * p0) / k;
-        p0 = p1;
-        p1 = p2;
-      }
-      dp = n * (z * p1 - p0) / (z * z - 1.0);
       x[i] = -z;
       x[n - 1 - i] = z;
-      w[i] = 2.0 / ((1.0 - z * z) * dp * dp);
+      w[i] = 2.0 / ((1.0 - z * z) * pd[1] * pd[1]);
       w[n - 1 - i] = w[i];
     }
     return new double[][] {x, w};
+  }
+
+  /** {P_n(z), P_n'(z)} by the three-term recurrence. */
+  private static double[] legendre(int n, double z) {
+    double p0 = 1.0;
+    double p1 = z;
+    for (int k = 2; k <= n; k++) {
+      double p2 = ((2 * k - 1) * z * p1 - (k - 1) * p0) / k;
+      p0 = p1;
+      p1 = p2;
+    }
+    return new double[] {p1, n * (z * p1 - p0) / (z * z - 1.0)};
   }
 }

@@ -27,6 +27,7 @@ import tailor.api.shaping.SubnetMaxFunction;
 public final class LayerGraph implements Architecture, SubnetMaxFunction {
   private final String description;
   private final Layer root;
+  private final List<Layer> branches;
   private final Scalar compiledFull;
   private final Scalar[] compiledCandidates;
 
@@ -39,13 +40,14 @@ public final class LayerGraph implements Architecture, SubnetMaxFunction {
       List<Layer> all = new ArrayList<>();
       collectBranchLayers(root, all);
       // Structurally equal branches (records compare by value) give equal values: keep one.
-      List<Layer> branches = new ArrayList<>(new java.util.LinkedHashSet<>(all));
+      this.branches = List.copyOf(new java.util.LinkedHashSet<>(all));
       this.compiledCandidates = new Scalar[branches.size() + 1];
       compiledCandidates[0] = compiledFull;
       for (int i = 0; i < branches.size(); i++) {
         compiledCandidates[i + 1] = compile(branches.get(i));
       }
     } else {
+      this.branches = List.of();
       this.compiledFull = null;
       this.compiledCandidates = null;
     }
@@ -205,7 +207,9 @@ public final class LayerGraph implements Architecture, SubnetMaxFunction {
     }
     List<T> out = new ArrayList<>();
     out.add(eval(root, x, algebra));
-    collectBranches(root, x, algebra, out);
+    for (Layer branch : branches) {
+      out.add(eval(branch, x, algebra));
+    }
     return out;
   }
 
@@ -235,25 +239,6 @@ public final class LayerGraph implements Architecture, SubnetMaxFunction {
       throw new IllegalStateException("plain sums and batch norm have no Q/C-map rule");
     }
     return x; // Dense, Conv, pooling, dropout
-  }
-
-  private static <T> void collectBranches(Layer layer, T x, MapAlgebra<T> alg, List<T> out) {
-    if (layer instanceof Layer.Sequence s) {
-      for (Layer l : s.layers()) {
-        collectBranches(l, x, alg, out);
-      }
-    } else if (layer instanceof Layer.NormalizedSum sum) {
-      int nonZero = 0;
-      for (Layer.Branch b : sum.branches()) {
-        nonZero += b.weight() > 0 ? 1 : 0;
-      }
-      for (Layer.Branch b : sum.branches()) {
-        if (b.weight() > 0 && nonZero > 1) {
-          out.add(eval(b.body(), x, alg));
-        }
-        collectBranches(b.body(), x, alg, out);
-      }
-    }
   }
 
   private static int depth(Layer layer) {
