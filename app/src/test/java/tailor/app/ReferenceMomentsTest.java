@@ -54,6 +54,6 @@ class ReferenceMomentsTest {
   }
 
   private static void close(double want, double got, String tag) {
-    assertEquals(want, got, 3e-9 + 2e-8 * Math.abs(want), tag);
+    assertEquals(want, got, 1e-11 + 1e-10 * Math.abs(want), tag);
   }
 }

@@ -35,17 +35,26 @@ public record ActivationMoments(
     for (double kink : phi.kinks()) {
       double k = (kink - inputShift) / inputScale;
       double t = ReferenceRule.effectiveKink(k);
-      if (Double.isNaN(t) || t == k) {
+      if (Double.isNaN(t)) {
         continue;
       }
-      // The reference integrates the left branch up to t and the right branch from t: add the
-      // integral over [k, t] of (left branch - right branch), each branch extrapolated a fraction
-      // of a node spacing across the kink from its own side.
+      // First order: the reference integrates the left branch up to t and the right branch
+      // from t, so add the integral over [k, t] of (left branch - right branch), each branch
+      // extrapolated a fraction of a node spacing across the kink from its own side.
       double delta = t - k;
       double[] left = branchAt(phi, inputScale, inputShift, k, -1, k + 0.5 * delta);
       double[] right = branchAt(phi, inputScale, inputShift, k, +1, k + 0.5 * delta);
+      // Second order: (h^2 / 24) (g_R'(t) - g_L'(t)), one-sided slopes from each side.
+      double h = ReferenceRule.spacing(k);
+      double d = 1e-4;
+      double[] l1 = branchAt(phi, inputScale, inputShift, k, -1, t);
+      double[] l2 = branchAt(phi, inputScale, inputShift, k, -1, t - d);
+      double[] r1 = branchAt(phi, inputScale, inputShift, k, +1, t);
+      double[] r2 = branchAt(phi, inputScale, inputShift, k, +1, t + d);
       for (int i = 0; i < sums.length; i++) {
-        sums[i] += delta * (left[i] - right[i]);
+        double slopeLeft = (l1[i] - l2[i]) / d;
+        double slopeRight = (r2[i] - r1[i]) / d;
+        sums[i] += delta * (left[i] - right[i]) + h * h / 24.0 * (slopeRight - slopeLeft);
       }
     }
     return new ActivationMoments(sums[0], sums[1], sums[2], sums[3], sums[4], sums[5]);
