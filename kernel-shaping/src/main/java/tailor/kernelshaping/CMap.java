@@ -25,7 +25,7 @@ public final class CMap {
   private CMap(ShapedActivation phi) {
     this.phi = phi;
     this.local = LocalMaps.of(phi);
-    this.closedForm = phi.phi().hasNegativeSlope()
+    this.closedForm = (phi.phi().hasNegativeSlope() || phi.phi().name().equals("relu"))
         && phi.inputShift() == 0.0
         && phi.outputShift() == 0.0
         && phi.inputScale() > 0.0;
@@ -101,7 +101,7 @@ public final class CMap {
     }
     c = Math.max(-1.0, Math.min(1.0, c)); // rounding in compositions can step past +-1
     if (closedForm) {
-      return LeakyReluCMap.value(c, phi.phi().negativeSlope());
+      return LeakyReluCMap.value(c, phi.phi().hasNegativeSlope() ? phi.phi().negativeSlope() : 0.0);
     }
     if (c == 0.0) {
       return local.c0();
@@ -124,28 +124,46 @@ public final class CMap {
   /** C(c) by nested quadrature (exact to ~1e-14, slower); exposed for tests. */
   double byQuadrature(double c) {
     double[] kinks = phi.kinks();
-    GaussianQuadrature.Rule outer = GaussianQuadrature.withBreaks(kinks);
     double s = Math.sqrt(Math.max(0.0, 1.0 - c * c));
+    // The inner mean E_y[phi(c z + s y)] smooths each kink k over a width ~s/|c| around
+    // z = k/c; when s is small that is a sharp feature the outer rule must resolve, so panel
+    // edges are added there at geometric distances.
+    double[] outerBreaks = kinks;
+    if (kinks.length > 0 && c != 0.0 && s < 0.5) {
+      double[] scales = {0.25, 0.5, 1, 2, 4, 8, 16};
+      outerBreaks = new double[kinks.length * (2 + 2 * scales.length)];
+      int n = 0;
+      for (double k : kinks) {
+        outerBreaks[n++] = k;
+        outerBreaks[n++] = k / c;
+        for (double m : scales) {
+          if (n + 2 > outerBreaks.length) {
+            break;
+          }
+          outerBreaks[n++] = (k + m * s) / c;
+          outerBreaks[n++] = (k - m * s) / c;
+        }
+      }
+      outerBreaks = java.util.Arrays.copyOf(outerBreaks, n);
+    }
+    GaussianQuadrature.Rule outer = GaussianQuadrature.light(outerBreaks);
     double[] zs = outer.nodes();
     double[] wz = outer.weights();
     double total = 0.0;
     double[] innerBreaks = new double[kinks.length];
     for (int i = 0; i < zs.length; i++) {
       double z = zs[i];
+      double cz = c * z;
       double inner;
       if (s == 0.0) {
-        inner = phi.value(c * z);
+        inner = phi.value(cz);
+      } else if (kinks.length == 1) {
+        inner = GaussianQuadrature.lightMean(y -> phi.value(cz + s * y), (kinks[0] - cz) / s);
       } else {
         for (int j = 0; j < kinks.length; j++) {
-          innerBreaks[j] = (kinks[j] - c * z) / s;
+          innerBreaks[j] = (kinks[j] - cz) / s;
         }
-        GaussianQuadrature.Rule rule = GaussianQuadrature.withBreaks(innerBreaks);
-        double[] ys = rule.nodes();
-        double[] wy = rule.weights();
-        inner = 0.0;
-        for (int j = 0; j < ys.length; j++) {
-          inner += wy[j] * phi.value(c * z + s * ys[j]);
-        }
+        inner = GaussianQuadrature.light(innerBreaks).mean(y -> phi.value(cz + s * y));
       }
       total += wz[i] * phi.value(z) * inner;
     }

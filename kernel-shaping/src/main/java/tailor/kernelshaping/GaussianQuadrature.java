@@ -22,15 +22,29 @@ public final class GaussianQuadrature {
   /** Panel width. */
   public static final double PANEL = 0.5;
 
+  /** Nodes per panel of the light rule used inside double integrals. */
+  public static final int LIGHT_ORDER = 12;
+  /** Beyond this |z| the density is below 1e-15 and the light rule drops its panels. */
+  static final double LIGHT_RANGE = 8.0;
+  /** Panel width of the light rule. */
+  static final double LIGHT_PANEL = 1.0;
+
   private static final double[] GL_X;
   private static final double[] GL_W;
+  private static final double[] GL8_X;
+  private static final double[] GL8_W;
   private static final Rule PLAIN;
+  private static final Rule LIGHT_PLAIN;
 
   static {
     double[][] xw = gaussLegendre(ORDER);
     GL_X = xw[0];
     GL_W = xw[1];
-    PLAIN = build(new double[0]);
+    double[][] xw8 = gaussLegendre(LIGHT_ORDER);
+    GL8_X = xw8[0];
+    GL8_W = xw8[1];
+    PLAIN = build(new double[0], GL_X, GL_W, RANGE, PANEL);
+    LIGHT_PLAIN = build(new double[0], GL8_X, GL8_W, LIGHT_RANGE, LIGHT_PANEL);
   }
 
   private GaussianQuadrature() {}
@@ -83,7 +97,61 @@ public final class GaussianQuadrature {
     if (breakpoints.length == 0) {
       return PLAIN;
     }
-    return build(breakpoints);
+    return build(breakpoints, GL_X, GL_W, RANGE, PANEL);
+  }
+
+  /**
+   * A lighter rule for the inner and outer integrals of double integrals (C maps at general c):
+   * 12 nodes per unit panel on [-8, 8], split at the breakpoints: ~1e-14 on the integrands of C
+   * maps (tested against the closed-form leaky-ReLU map), at a tenth of the cost of the full rule
+   * squared (192 nodes a dimension instead of 640).
+   */
+  public static Rule light(double... breakpoints) {
+    return build(breakpoints, GL8_X, GL8_W, LIGHT_RANGE, LIGHT_PANEL);
+  }
+
+  /**
+   * E[f(z)] by the light rule with one breakpoint, without building a rule: the unit panels are
+   * precomputed and only the panel holding the breakpoint is split. This is the inner integral
+   * of a C map, evaluated once per outer node.
+   */
+  public static double lightMean(DoubleUnaryOperator f, double breakpoint) {
+    double[] xs = LIGHT_PLAIN.nodes();
+    double[] ws = LIGHT_PLAIN.weights();
+    int order = GL8_X.length;
+    double sum = 0.0;
+    int panels = xs.length / order;
+    int split = -1;
+    if (breakpoint > -LIGHT_RANGE && breakpoint < LIGHT_RANGE) {
+      split = (int) Math.floor((breakpoint + LIGHT_RANGE) / LIGHT_PANEL);
+      double lo = -LIGHT_RANGE + split * LIGHT_PANEL;
+      if (breakpoint - lo < 1e-14 || lo + LIGHT_PANEL - breakpoint < 1e-14) {
+        split = -1; // on an edge already
+      }
+    }
+    for (int p = 0; p < panels; p++) {
+      if (p == split) {
+        double lo = -LIGHT_RANGE + p * LIGHT_PANEL;
+        sum += panel(f, lo, breakpoint) + panel(f, breakpoint, lo + LIGHT_PANEL);
+        continue;
+      }
+      int base = p * order;
+      for (int j = 0; j < order; j++) {
+        sum += ws[base + j] * f.applyAsDouble(xs[base + j]);
+      }
+    }
+    return sum;
+  }
+
+  private static double panel(DoubleUnaryOperator f, double lo, double hi) {
+    double mid = 0.5 * (lo + hi);
+    double half = 0.5 * (hi - lo);
+    double s = 0.0;
+    for (int j = 0; j < GL8_X.length; j++) {
+      double x = mid + half * GL8_X[j];
+      s += half * GL8_W[j] * SpecialFunctions.normalPdf(x) * f.applyAsDouble(x);
+    }
+    return s;
   }
 
   /** E[f(z)] for an integrand with kinks at {@code breakpoints}. */
@@ -91,21 +159,23 @@ public final class GaussianQuadrature {
     return withBreaks(breakpoints).mean(f);
   }
 
-  private static Rule build(double[] breaks) {
-    int basePanels = (int) Math.round(2 * RANGE / PANEL);
+  private static Rule build(double[] breaks, double[] glX, double[] glW, double range,
+      double panel) {
+    int basePanels = (int) Math.round(2 * range / panel);
     double[] edges = new double[basePanels + 1 + breaks.length];
     int n = 0;
     for (int i = 0; i <= basePanels; i++) {
-      edges[n++] = -RANGE + i * PANEL;
+      edges[n++] = -range + i * panel;
     }
     for (double b : breaks) {
-      if (b > -RANGE && b < RANGE) {
+      if (b > -range && b < range) {
         edges[n++] = b;
       }
     }
     double[] sorted = Arrays.copyOf(edges, n);
     Arrays.sort(sorted);
-    double[] xs = new double[(sorted.length - 1) * ORDER];
+    int order = glX.length;
+    double[] xs = new double[(sorted.length - 1) * order];
     double[] ws = new double[xs.length];
     int k = 0;
     for (int p = 0; p + 1 < sorted.length; p++) {
@@ -116,10 +186,10 @@ public final class GaussianQuadrature {
       }
       double mid = 0.5 * (lo + hi);
       double half = 0.5 * (hi - lo);
-      for (int j = 0; j < ORDER; j++) {
-        double xj = mid + half * GL_X[j];
+      for (int j = 0; j < order; j++) {
+        double xj = mid + half * glX[j];
         xs[k] = xj;
-        ws[k] = half * GL_W[j] * SpecialFunctions.normalPdf(xj);
+        ws[k] = half * glW[j] * SpecialFunctions.normalPdf(xj);
         k++;
       }
     }
