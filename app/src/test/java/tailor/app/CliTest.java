@@ -143,5 +143,10 @@ class CliTest {
     assertTrue(r.out().contains("tailor.kernelshaping"));
     assertTrue(r.out().contains("tailor.models"));
     assertEquals(1 + 16 + 4 + 2, r.out().lines().count());
+    Run json = run("plugins", "--json");
+    assertEquals(0, json.code(), json.err());
+    JsonObject first = JsonParser.parseString(json.out().lines().findFirst().orElseThrow()).getAsJsonObject();
+    assertEquals(List.of("kind", "name", "version", "module", "from", "description"),
+        List.copyOf(first.keySet()));
   }
 }

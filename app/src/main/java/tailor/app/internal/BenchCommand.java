@@ -88,12 +88,14 @@ public final class BenchCommand {
       }
     }
     Map<String, List<Double>> times = new LinkedHashMap<>();
+    Map<ShapeService.Prepared, List<Double>> perCase = new LinkedHashMap<>();
     for (int r = 0; r < rounds; r++) {
       for (ShapeService.Prepared p : prepared) {
         long t0 = System.nanoTime();
         p.transform().shape(p.base(), p.targets(), p.architecture().subnetMaxFunction());
         double ms = (System.nanoTime() - t0) / 1e6;
         times.computeIfAbsent(p.transform().name(), k -> new ArrayList<>()).add(ms);
+        perCase.computeIfAbsent(p, k -> new ArrayList<>()).add(ms);
       }
     }
     Map<String, List<Double>> peer = a.has("peer") ? peer(a.string("peer", ""), prepared, err)
@@ -114,6 +116,12 @@ public final class BenchCommand {
           v.length, med, quantile(v, 0.9), bq[0], med <= bq[0] ? "yes" : "NO", ref, ref / med,
           pv != null && !pv.isEmpty() ? "" : " (quoted)");
     }
+    out.println("slowest cases (median ms):");
+    perCase.entrySet().stream()
+        .sorted((x, y) -> Double.compare(median(y.getValue()), median(x.getValue())))
+        .limit(4)
+        .forEach(e -> out.printf(Locale.ROOT, "  %-11s %-11s %-22s %9.3f%n", e.getKey().transform().name(),
+            e.getKey().base().name(), e.getKey().architecture().describe(), median(e.getValue())));
     if (peer.isEmpty()) {
       out.println("reference ms: the issue's quoted times for the dks package on this machine "
           + "(pass --peer to measure it in this run)");
@@ -209,6 +217,10 @@ public final class BenchCommand {
       out.printf(Locale.ROOT, "process wall time, tailor %s: median %.0f ms over %d runs (budget "
           + "1500 ms: %s)%n", String.join(" ", args), med, runs, med <= 1500 ? "yes" : "NO");
     }
+  }
+
+  private static double median(List<Double> v) {
+    return quantile(v.stream().mapToDouble(Double::doubleValue).toArray(), 0.5);
   }
 
   static double quantile(double[] v, double q) {

@@ -111,21 +111,29 @@ public final class Cli {
   private static int plugins(PluginCatalog catalog, List<String> rest, PrintStream out) {
     Args a = Args.parse(rest, java.util.Set.of(), java.util.Set.of("json", "help"), "plugins");
     if (a.flag("help")) {
-      out.println("usage: tailor plugins [--json]\nLists every discovered plugin: kind, name, version, module.");
+      out.println("usage: tailor plugins [--json]\nLists every discovered plugin: kind, name, version, module, "
+          + "the jar it came from, description.");
       return 0;
     }
     List<PluginCatalog.Row> rows = catalog.rows();
     if (a.flag("json")) {
       for (PluginCatalog.Row r : rows) {
-        out.println(Io.GSON.toJson(r));
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("kind", r.kind());
+        m.put("name", r.name());
+        m.put("version", r.version());
+        m.put("module", r.module());
+        m.put("from", r.from());
+        m.put("description", r.description());
+        out.println(Io.GSON.toJson(m));
       }
       return 0;
     }
-    out.printf(Locale.ROOT, "%-11s %-15s %-15s %-22s %s%n", "KIND", "NAME", "VERSION", "MODULE",
-        "DESCRIPTION");
+    out.printf(Locale.ROOT, "%-11s %-14s %-15s %-21s %-41s %s%n", "KIND", "NAME", "VERSION",
+        "MODULE", "FROM", "DESCRIPTION");
     for (PluginCatalog.Row r : rows) {
-      out.printf(Locale.ROOT, "%-11s %-15s %-15s %-22s %s%n", r.kind(), r.name(), r.version(),
-          r.module(), r.description());
+      out.printf(Locale.ROOT, "%-11s %-14s %-15s %-21s %-41s %s%n", r.kind(), r.name(), r.version(),
+          r.module(), r.from(), r.description());
     }
     return 0;
   }

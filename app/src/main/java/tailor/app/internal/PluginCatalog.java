@@ -54,8 +54,9 @@ public final class PluginCatalog {
     return t;
   }
 
-  /** One row per plugin: kind, name, version, module, description. */
-  public record Row(String kind, String name, String version, String module, String description) {}
+  /** One row per plugin: kind, name, version, module, where it was loaded from, description. */
+  public record Row(String kind, String name, String version, String module, String from,
+      String description) {}
 
   /** All plugins, sorted by kind then name. */
   public List<Row> rows() {
@@ -67,9 +68,37 @@ public final class PluginCatalog {
     return rows;
   }
 
+  /** The file name of the jar (or folder) a plugin's module was loaded from. */
+  static String location(Object plugin) {
+    Module m = plugin.getClass().getModule();
+    java.util.Optional<java.net.URI> uri = java.util.Optional.empty();
+    if (m.isNamed() && m.getLayer() != null) {
+      uri = m.getLayer().configuration().findModule(m.getName())
+          .flatMap(r -> r.reference().location());
+    } else {
+      var cs = plugin.getClass().getProtectionDomain().getCodeSource();
+      if (cs != null && cs.getLocation() != null) {
+        try {
+          uri = java.util.Optional.of(cs.getLocation().toURI());
+        } catch (java.net.URISyntaxException e) {
+          uri = java.util.Optional.empty();
+        }
+      }
+    }
+    return uri.map(u -> {
+      String path = u.getPath();
+      if (path == null) {
+        return u.toString();
+      }
+      String trimmed = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+      return trimmed.substring(trimmed.lastIndexOf('/') + 1);
+    }).orElse("?");
+  }
+
   private static void add(List<Row> rows, String kind, Map<String, ? extends Plugin> map) {
     for (Plugin p : map.values()) {
-      rows.add(new Row(kind, p.name(), p.version(), PluginsModule.origin(p), p.description()));
+      rows.add(new Row(kind, p.name(), p.version(), PluginsModule.origin(p), location(p),
+          p.description()));
     }
   }
 }
