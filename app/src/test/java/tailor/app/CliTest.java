@@ -78,13 +78,30 @@ class CliTest {
       "shape --depth fifty | --depth = 'fifty' is not a whole number",
       "shape --etta 0.9 | unknown option '--etta' (from tailor shape)",
       "shape --method tat --activation square | tat-smooth could not find parameters for square meeting Q(1) = 1, Q'(1) = 1.000000000, C'(1) = 1.000000000, C''(1) = 0.006122449040: tried 50 starts of (input_scale, input_shift, output_shift)",
-      "shap | unknown command 'shap' (from tailor); known: bench, help, plugins, shape, version. Did you mean 'shape'?"})
+      "shap | unknown command 'shap' (from tailor); known: bench, help, model, plugins, shape, version. Did you mean 'shape'?",
+      "model summary --depth 51 | resnet has no depth 51 (from --depth); known depths: 18, 34, 50, 101, 152, 200",
+      "model summary --block v3 | unknown block style 'v3' (from --block); known: v1, v2. Did you mean 'v1'?",
+      "model summary --model resnet --input 784 | conv 7x7 at layer 0 needs an image input [channels, height, width], but gets shape [784]",
+      "model sumary | unknown model subcommand 'sumary' (from tailor model); known: summary. Did you mean 'summary'?"})
   void badInputIsOneLineAndExitCodeTwo(String args, String expected) {
     Run r = run(args.trim().split(" "));
     assertEquals(2, r.code(), r.out() + r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertTrue(r.err().startsWith("tailor: " + expected.trim()), r.err());
     assertTrue(!r.err().contains("Exception"), r.err());
+  }
+
+  @Test
+  void modelSummaryPrintsCountsAndTheNonlinearDepth() {
+    Run r = run("model", "summary", "--model", "resnet", "--depth", "50");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("nonlinearities on the longest path: 49"), r.out());
+    Run r101 = run("model", "summary", "--depth", "101", "--stem", "cifar", "--width", "0.25", "--layers");
+    assertTrue(r101.out().contains("nonlinearities on the longest path: 100"), r101.out());
+    assertTrue(r101.out().contains("input 3x32x32"), r101.out());
+    Run std = run("model", "summary", "--depth", "50", "--block", "v1", "--shortcut-weight", "none",
+        "--norm", "batch");
+    assertTrue(std.out().contains("parameters:    25,557,032"), std.out());
   }
 
   @Test

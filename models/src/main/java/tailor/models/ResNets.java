@@ -49,8 +49,14 @@ public final class ResNets {
     return CONFIGS.get(depth);
   }
 
+  /** The stem: ImageNet (7x7/2 conv, 3x3/2 max-pool) or CIFAR (3x3/1 conv, no pool). */
+  public enum Stem {
+    IMAGENET,
+    CIFAR
+  }
+
   /**
-   * The layer graph.
+   * The layer graph of a modified ResNet with the ImageNet stem, no normalization and no dropout.
    *
    * @param depth one of {@link #depths()}
    * @param shortcutWeight w in [0, 1], or null for plain sums
@@ -60,67 +66,121 @@ public final class ResNets {
    */
   public static LayerGraph build(int depth, Double shortcutWeight, boolean v2, double width,
       int classes) {
+    return build(depth, shortcutWeight, v2, width, classes, Stem.IMAGENET, false, 0.0);
+  }
+
+  /**
+   * The layer graph.
+   *
+   * @param depth one of {@link #depths()}
+   * @param shortcutWeight w in [0, 1], or null for plain sums (the standard ResNet)
+   * @param v2 pre-activation blocks
+   * @param width channel multiplier
+   * @param classes logits
+   * @param stem the stem
+   * @param batchNorm batch normalization (decay 0.9) as in the standard ResNet; convolutions
+   *     then have no bias
+   * @param dropout dropout rate before the linear head (0 = none)
+   */
+  public static LayerGraph build(int depth, Double shortcutWeight, boolean v2, double width,
+      int classes, Stem stem, boolean batchNorm, double dropout) {
     Config cfg = CONFIGS.get(depth);
     if (cfg == null) {
       throw new IllegalArgumentException("unknown depth " + depth);
     }
+    boolean bias = !batchNorm;
     List<Layer> net = new ArrayList<>();
-    net.add(new Layer.Conv(scaled(64, width), 7, 2, true));
+    if (stem == Stem.IMAGENET) {
+      net.add(new Layer.Conv(scaled(64, width), 7, 2, bias));
+    } else {
+      net.add(new Layer.Conv(scaled(64, width), 3, 1, bias));
+    }
     if (!v2) {
+      if (batchNorm) {
+        net.add(new Layer.BatchNorm(BN_DECAY));
+      }
       net.add(new Layer.Activation());
     }
-    net.add(new Layer.MaxPool(3, 2));
+    if (stem == Stem.IMAGENET) {
+      net.add(new Layer.MaxPool(3, 2));
+    }
     for (int g = 0; g < 4; g++) {
       for (int b = 0; b < cfg.blocksPerGroup()[g]; b++) {
         int stride = b == 0 && g > 0 ? 2 : 1;
         boolean projection = b == 0 && cfg.useProjection()[g];
         net.add(block(cfg, scaled(cfg.channelsPerGroup()[g], width), stride, projection,
-            shortcutWeight, v2));
+            shortcutWeight, v2, batchNorm));
       }
     }
     if (v2) {
+      if (batchNorm) {
+        net.add(new Layer.BatchNorm(BN_DECAY));
+      }
       net.add(new Layer.Activation());
     }
     net.add(new Layer.GlobalAvgPool());
+    if (dropout > 0) {
+      net.add(new Layer.Dropout(dropout));
+    }
     net.add(new Layer.Dense(classes, true));
     String w = shortcutWeight == null ? "none (plain sums)" : trim(shortcutWeight);
-    String desc = String.format(Locale.ROOT, "resnet-%d %s w=%s", depth, v2 ? "v2" : "v1", w);
+    String desc = String.format(Locale.ROOT, "resnet-%d %s w=%s%s%s", depth, v2 ? "v2" : "v1", w,
+        stem == Stem.CIFAR ? " cifar-stem" : "", batchNorm ? " batch-norm" : "");
     return new LayerGraph(desc, new Layer.Sequence(net));
   }
 
+  /** Batch-norm moving-average decay of the baseline. */
+  public static final double BN_DECAY = 0.9;
+
   private static Layer block(Config cfg, int channels, int stride, boolean projection,
-      Double w, boolean v2) {
+      Double w, boolean v2, boolean bn) {
+    boolean bias = !bn;
     List<Layer> res = new ArrayList<>();
     int inner = cfg.bottleneck() ? Math.max(1, channels / 4) : channels;
-    if (cfg.bottleneck()) {
-      res.add(new Layer.Conv(inner, 1, 1, true));
-      res.add(new Layer.Activation());
-      res.add(new Layer.Conv(inner, 3, stride, true));
-      res.add(new Layer.Activation());
-      res.add(new Layer.Conv(channels, 1, 1, true));
-    } else {
-      res.add(new Layer.Conv(channels, 3, stride, true));
-      res.add(new Layer.Activation());
-      res.add(new Layer.Conv(channels, 3, 1, true));
+    int[][] convs = cfg.bottleneck()
+        ? new int[][] {{inner, 1, 1}, {inner, 3, stride}, {channels, 1, 1}}
+        : new int[][] {{channels, 3, stride}, {channels, 3, 1}};
+    for (int i = 0; i < convs.length; i++) {
+      if (i > 0) {
+        // v2: norm and activation before each later conv; v1: after each earlier conv.
+        if (bn) {
+          res.add(new Layer.BatchNorm(BN_DECAY));
+        }
+        res.add(new Layer.Activation());
+      }
+      res.add(new Layer.Conv(convs[i][0], convs[i][1], convs[i][2], bias));
+    }
+    if (!v2 && bn) {
+      res.add(new Layer.BatchNorm(BN_DECAY));
     }
     boolean hasShortcut = w == null || w != 0.0;
-    Layer shortcut = projection ? Layer.Sequence.of(new Layer.Conv(channels, 1, stride, true))
-        : Layer.Sequence.of();
+    List<Layer> shortcutLayers = new ArrayList<>();
+    if (projection) {
+      shortcutLayers.add(new Layer.Conv(channels, 1, stride, bias));
+      if (!v2 && bn) {
+        shortcutLayers.add(new Layer.BatchNorm(BN_DECAY));
+      }
+    }
+    Layer shortcut = new Layer.Sequence(shortcutLayers);
     List<Layer> out = new ArrayList<>();
     if (v2) {
-      // Pre-activation: the first activation feeds both the residual and a projection shortcut.
+      List<Layer> pre = new ArrayList<>();
+      if (bn) {
+        pre.add(new Layer.BatchNorm(BN_DECAY));
+      }
+      pre.add(new Layer.Activation());
+      // Pre-activation: the first norm + activation feed both the residual and a projection.
       if (!hasShortcut || projection) {
-        out.add(new Layer.Activation());
+        out.addAll(pre);
         if (hasShortcut) {
           out.add(merge(new Layer.Sequence(res), shortcut, w));
         } else {
           out.addAll(res);
         }
       } else {
-        List<Layer> withAct = new ArrayList<>();
-        withAct.add(new Layer.Activation());
-        withAct.addAll(res);
-        out.add(merge(new Layer.Sequence(withAct), shortcut, w));
+        List<Layer> withPre = new ArrayList<>(pre);
+        withPre.addAll(res);
+        out.add(merge(new Layer.Sequence(withPre), shortcut, w));
       }
     } else {
       if (hasShortcut) {

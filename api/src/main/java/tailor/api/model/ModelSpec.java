@@ -1,30 +1,62 @@
 package tailor.api.model;
 
+import java.util.List;
+
 /**
- * What a user says about an architecture: the family's depth, the shortcut weight w of
- * normalized residual sums (w = 0: no shortcuts; null: the standard ResNet's plain sums), the
- * block style and a width multiplier.
+ * What a user says about an architecture.
  *
  * @param depth the family's depth (hidden layers for an MLP, 18-200 for a ResNet)
- * @param shortcutWeight w in [0, 1], or null for plain (un-normalized) sums
+ * @param shortcutWeight w in [0, 1] for normalized residual sums sqrt(1 - w^2) residual +
+ *     w shortcut (0 = no shortcuts), or null for the standard ResNet's plain sums
  * @param block "v1" or "v2" (ResNet only)
  * @param width width multiplier (1 = the standard widths)
+ * @param stem "imagenet" (7x7/2 conv, 3x3/2 max-pool) or "cifar" (3x3 conv, no pool)
+ * @param norm "none" or "batch" (batch normalization: the standard-ResNet baseline only)
+ * @param classes the number of logits
+ * @param input the input shape: [channels, height, width] for images, [features] for vectors
+ * @param dropout dropout rate before the linear head
  */
-public record ModelSpec(int depth, Double shortcutWeight, String block, double width) {
-  /** A spec with the reference defaults: w = 0, v2, full width. */
+public record ModelSpec(int depth, Double shortcutWeight, String block, double width, String stem,
+    String norm, int classes, List<Integer> input, double dropout) {
+
+  public ModelSpec {
+    input = List.copyOf(input);
+  }
+
+  /** A spec with the reference defaults: w = 0, v2, full width, ImageNet stem and input. */
   public static ModelSpec of(int depth) {
-    return new ModelSpec(depth, 0.0, "v2", 1.0);
+    return new ModelSpec(depth, 0.0, "v2", 1.0, "imagenet", "none", 1000, List.of(3, 224, 224), 0.0);
   }
 
   public ModelSpec withShortcutWeight(Double w) {
-    return new ModelSpec(depth, w, block, width);
+    return new ModelSpec(depth, w, block, width, stem, norm, classes, input, dropout);
   }
 
   public ModelSpec withBlock(String b) {
-    return new ModelSpec(depth, shortcutWeight, b, width);
+    return new ModelSpec(depth, shortcutWeight, b, width, stem, norm, classes, input, dropout);
   }
 
   public ModelSpec withWidth(double wd) {
-    return new ModelSpec(depth, shortcutWeight, block, wd);
+    return new ModelSpec(depth, shortcutWeight, block, wd, stem, norm, classes, input, dropout);
+  }
+
+  public ModelSpec withStem(String s) {
+    return new ModelSpec(depth, shortcutWeight, block, width, s, norm, classes, input, dropout);
+  }
+
+  public ModelSpec withNorm(String n) {
+    return new ModelSpec(depth, shortcutWeight, block, width, stem, n, classes, input, dropout);
+  }
+
+  public ModelSpec withClasses(int c) {
+    return new ModelSpec(depth, shortcutWeight, block, width, stem, norm, c, input, dropout);
+  }
+
+  public ModelSpec withInput(List<Integer> in) {
+    return new ModelSpec(depth, shortcutWeight, block, width, stem, norm, classes, in, dropout);
+  }
+
+  public ModelSpec withDropout(double d) {
+    return new ModelSpec(depth, shortcutWeight, block, width, stem, norm, classes, input, d);
   }
 }

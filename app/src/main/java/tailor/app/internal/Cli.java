@@ -19,7 +19,7 @@ import tailor.api.TailorException;
  * 2, with the stack trace only under {@code --verbose}.
  */
 public final class Cli {
-  static final List<String> COMMANDS = List.of("shape", "plugins", "bench", "help", "version");
+  static final List<String> COMMANDS = List.of("shape", "model", "plugins", "bench", "help", "version");
 
   private Cli() {}
 
@@ -28,6 +28,7 @@ public final class Cli {
       "",
       "commands:",
       "  shape     the DKS/TAT-shaped activation for an architecture (text, --json, --batch, --plot)",
+      "  model     tailor model summary: layers, parameters, FLOPs, nonlinear depth",
       "  plugins   every discovered plugin: kind, name, version, module",
       "  bench     benchmarks: tailor bench shape",
       "  version   the versions of tailor and its SPI",
@@ -53,6 +54,8 @@ public final class Cli {
           return 0;
         case "shape":
           return injector().getInstance(ShapeCommand.class).run(rest, out, err);
+        case "model":
+          return injector().getInstance(ModelCommand.class).run(rest, out);
         case "plugins":
           return plugins(injector().getInstance(PluginCatalog.class), rest, out);
         case "bench":

@@ -69,8 +69,8 @@ public final class ShapeService {
         c.zeta() != null ? TargetChecks.zeta(c.zeta(), c.source("zeta")) : defaults.zeta(),
         c.qSlope() != null ? TargetChecks.qSlope(c.qSlope(), c.source("q_slope")) : defaults.qSlope(),
         quadrature(c));
-    ModelSpec spec = new ModelSpec(c.depth(), w == null ? 0.0 : w,
-        c.block() == null ? "v2" : c.block(), 1.0);
+    ModelSpec spec = ModelSpec.of(c.depth()).withShortcutWeight(w == null ? 0.0 : w)
+        .withBlock(c.block() == null ? "v2" : c.block());
     Architecture arch = family.describe(spec);
     if (!transform.name().equals("untransformed") && arch.shapingIncompatibility() != null) {
       throw TailorException.user(arch.describe() + " cannot be shaped: " + arch.shapingIncompatibility());

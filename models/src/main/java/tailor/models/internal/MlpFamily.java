@@ -46,7 +46,10 @@ public final class MlpFamily implements ModelFamily {
     if (!(spec.width() > 0)) {
       throw TailorException.user("width multiplier " + spec.width() + " must be > 0");
     }
+    if (spec.norm() != null && !spec.norm().equals("none")) {
+      throw TailorException.user("mlp has no normalization layers; --norm applies to resnet only");
+    }
     int width = Math.max(1, (int) Math.round(BASE_WIDTH * spec.width()));
-    return Mlps.build(spec.depth(), width, 10);
+    return Mlps.build(spec.depth(), width, spec.classes());
   }
 }

@@ -49,9 +49,32 @@ public final class ResNetFamily implements ModelFamily {
     if (!block.equals("v1") && !block.equals("v2")) {
       throw TailorException.user(Names.unknown("block style", block, "--block", List.of("v1", "v2")));
     }
-    if (!(spec.width() > 0)) {
-      throw TailorException.user("width multiplier " + spec.width() + " must be > 0");
+    if (!(spec.width() > 0) || spec.width() > 64) {
+      throw TailorException.user("width multiplier " + spec.width()
+          + " must be in (0, 64]; 1 is the standard width, 0.25 a quarter");
     }
-    return ResNets.build(spec.depth(), w, block.equals("v2"), spec.width(), 1000);
+    ResNets.Stem stem;
+    switch (spec.stem() == null ? "imagenet" : spec.stem()) {
+      case "imagenet":
+        stem = ResNets.Stem.IMAGENET;
+        break;
+      case "cifar":
+        stem = ResNets.Stem.CIFAR;
+        break;
+      default:
+        throw TailorException.user(Names.unknown("stem", spec.stem(), "--stem", List.of("imagenet", "cifar")));
+    }
+    String norm = spec.norm() == null ? "none" : spec.norm();
+    if (!norm.equals("none") && !norm.equals("batch")) {
+      throw TailorException.user(Names.unknown("normalization", norm, "--norm", List.of("none", "batch")));
+    }
+    if (!(spec.dropout() >= 0 && spec.dropout() < 1)) {
+      throw TailorException.user("dropout rate " + spec.dropout() + " must be in [0, 1)");
+    }
+    if (spec.classes() < 1) {
+      throw TailorException.user("classes = " + spec.classes() + " must be >= 1");
+    }
+    return ResNets.build(spec.depth(), w, block.equals("v2"), spec.width(), spec.classes(), stem,
+        norm.equals("batch"), spec.dropout());
   }
 }
