@@ -7,8 +7,10 @@ module tailor.api {
   exports tailor.api.activation;
   exports tailor.api.shaping;
   exports tailor.api.model;
+  exports tailor.api.init;
 
   uses tailor.api.activation.BaseActivation;
   uses tailor.api.shaping.ActivationTransform;
   uses tailor.api.model.ModelFamily;
+  uses tailor.api.init.Initializer;
 }

@@ -13,4 +13,5 @@ module tailor.app {
   uses tailor.api.activation.BaseActivation;
   uses tailor.api.shaping.ActivationTransform;
   uses tailor.api.model.ModelFamily;
+  uses tailor.api.init.Initializer;
 }

@@ -6,6 +6,7 @@ module tailor.kernelshaping {
   requires transitive tailor.api;
 
   exports tailor.kernelshaping;
+  exports tailor.kernelshaping.init;
 
   provides tailor.api.activation.BaseActivation with
       tailor.kernelshaping.Activations.Tanh,
@@ -30,4 +31,10 @@ module tailor.kernelshaping {
       tailor.kernelshaping.internal.TatLreluTransform,
       tailor.kernelshaping.internal.TatSmoothTransform,
       tailor.kernelshaping.internal.UntransformedTransform;
+
+  provides tailor.api.init.Initializer with
+      tailor.kernelshaping.init.Initializers.Suo,
+      tailor.kernelshaping.init.Initializers.He,
+      tailor.kernelshaping.init.Initializers.Lecun,
+      tailor.kernelshaping.init.Initializers.Glorot;
 }

@@ -159,7 +159,8 @@ class CliTest {
     }
     assertTrue(r.out().contains("tailor.kernelshaping"));
     assertTrue(r.out().contains("tailor.models"));
-    assertEquals(1 + 16 + 4 + 2, r.out().lines().count());
+    assertEquals(1 + 16 + 4 + 2 + 4, r.out().lines().count());
+    assertTrue(r.out().contains("initializer suo "), r.out());
     Run json = run("plugins", "--json");
     assertEquals(0, json.code(), json.err());
     JsonObject first = JsonParser.parseString(json.out().lines().findFirst().orElseThrow()).getAsJsonObject();

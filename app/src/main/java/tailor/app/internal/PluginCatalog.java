@@ -9,6 +9,7 @@ import tailor.api.Names;
 import tailor.api.Plugin;
 import tailor.api.TailorException;
 import tailor.api.activation.BaseActivation;
+import tailor.api.init.Initializer;
 import tailor.api.model.ModelFamily;
 import tailor.api.shaping.ActivationTransform;
 
@@ -17,13 +18,20 @@ public final class PluginCatalog {
   private final Map<String, BaseActivation> activations;
   private final Map<String, ActivationTransform> transforms;
   private final Map<String, ModelFamily> models;
+  private final Map<String, Initializer> initializers;
 
   @Inject
   PluginCatalog(Map<String, BaseActivation> activations, Map<String, ActivationTransform> transforms,
-      Map<String, ModelFamily> models) {
+      Map<String, ModelFamily> models, Map<String, Initializer> initializers) {
     this.activations = activations;
     this.transforms = transforms;
     this.models = models;
+    this.initializers = initializers;
+  }
+
+  /** The initializer named {@code name}. */
+  public Initializer initializer(String name, String source) {
+    return find(initializers, "initializer", name, source);
   }
 
   /** The activation named {@code name} (from {@code source}). */
@@ -63,6 +71,7 @@ public final class PluginCatalog {
     List<Row> rows = new ArrayList<>();
     add(rows, "activation", activations);
     add(rows, "model", models);
+    add(rows, "initializer", initializers);
     add(rows, "transform", transforms);
     rows.sort(Comparator.comparing(Row::kind).thenComparing(Row::name));
     return rows;

@@ -3,6 +3,7 @@ package tailor.app.internal;
 import java.util.List;
 import tailor.api.Plugin;
 import tailor.api.activation.BaseActivation;
+import tailor.api.init.Initializer;
 import tailor.api.model.ModelFamily;
 import tailor.api.shaping.ActivationTransform;
 
@@ -12,9 +13,10 @@ record PluginKind<T extends Plugin>(String label, Class<T> type) {
   static final PluginKind<ActivationTransform> TRANSFORM =
       new PluginKind<>("transform", ActivationTransform.class);
   static final PluginKind<ModelFamily> MODEL = new PluginKind<>("model", ModelFamily.class);
+  static final PluginKind<Initializer> INITIALIZER = new PluginKind<>("initializer", Initializer.class);
 
   /** Every kind the app wires. */
   static List<PluginKind<? extends Plugin>> all() {
-    return List.of(ACTIVATION, TRANSFORM, MODEL);
+    return List.of(ACTIVATION, TRANSFORM, MODEL, INITIALIZER);
   }
 }
