@@ -8,9 +8,11 @@ module tailor.api {
   exports tailor.api.shaping;
   exports tailor.api.model;
   exports tailor.api.init;
+  exports tailor.api.backend;
 
   uses tailor.api.activation.BaseActivation;
   uses tailor.api.shaping.ActivationTransform;
   uses tailor.api.model.ModelFamily;
   uses tailor.api.init.Initializer;
+  uses tailor.api.backend.ComputeBackend;
 }

@@ -14,4 +14,5 @@ module tailor.app {
   uses tailor.api.shaping.ActivationTransform;
   uses tailor.api.model.ModelFamily;
   uses tailor.api.init.Initializer;
+  uses tailor.api.backend.ComputeBackend;
 }

@@ -159,7 +159,9 @@ class CliTest {
     }
     assertTrue(r.out().contains("tailor.kernelshaping"));
     assertTrue(r.out().contains("tailor.models"));
-    assertEquals(1 + 16 + 4 + 2 + 4, r.out().lines().count());
+    assertEquals(1 + 16 + 4 + 2 + 4 + 1, r.out().lines().count());
+    assertTrue(r.out().contains("backend     cpu "), r.out());
+    assertTrue(r.out().contains("[usable here]"), r.out());
     assertTrue(r.out().contains("initializer suo "), r.out());
     Run json = run("plugins", "--json");
     assertEquals(0, json.code(), json.err());

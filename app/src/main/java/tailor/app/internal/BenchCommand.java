@@ -193,7 +193,14 @@ public final class BenchCommand {
       double[] wall = new double[runs];
       for (int i = 0; i < runs; i++) {
         List<String> cmd = new ArrayList<>(List.of(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1",
-            "--module-path", modulePath, "-m", "tailor.app/tailor.app.Main"));
+            "-Dai.djl.offline=true", "--module-path", modulePath, "--add-modules", "ALL-MODULE-PATH"));
+        String classPath = System.getProperty("java.class.path");
+        if (classPath != null && !classPath.isEmpty()) {
+          cmd.add("-cp");
+          cmd.add(classPath);
+        }
+        cmd.add("-m");
+        cmd.add("tailor.app/tailor.app.Main");
         cmd.addAll(args);
         long t0 = System.nanoTime();
         try {

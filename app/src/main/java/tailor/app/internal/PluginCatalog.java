@@ -9,6 +9,7 @@ import tailor.api.Names;
 import tailor.api.Plugin;
 import tailor.api.TailorException;
 import tailor.api.activation.BaseActivation;
+import tailor.api.backend.ComputeBackend;
 import tailor.api.init.Initializer;
 import tailor.api.model.ModelFamily;
 import tailor.api.shaping.ActivationTransform;
@@ -19,10 +20,13 @@ public final class PluginCatalog {
   private final Map<String, ActivationTransform> transforms;
   private final Map<String, ModelFamily> models;
   private final Map<String, Initializer> initializers;
+  private final Map<String, ComputeBackend> backends;
 
   @Inject
   PluginCatalog(Map<String, BaseActivation> activations, Map<String, ActivationTransform> transforms,
-      Map<String, ModelFamily> models, Map<String, Initializer> initializers) {
+      Map<String, ModelFamily> models, Map<String, Initializer> initializers,
+      Map<String, ComputeBackend> backends) {
+    this.backends = backends;
     this.activations = activations;
     this.transforms = transforms;
     this.models = models;
@@ -72,6 +76,11 @@ public final class PluginCatalog {
     add(rows, "activation", activations);
     add(rows, "model", models);
     add(rows, "initializer", initializers);
+    for (ComputeBackend b : backends.values()) {
+      String why = b.unavailableReason();
+      rows.add(new Row("backend", b.name(), b.version(), PluginsModule.origin(b), location(b),
+          b.description() + (why == null ? " [usable here]" : " [unavailable: " + why + "]")));
+    }
     add(rows, "transform", transforms);
     rows.sort(Comparator.comparing(Row::kind).thenComparing(Row::name));
     return rows;

@@ -3,6 +3,7 @@ package tailor.app.internal;
 import java.util.List;
 import tailor.api.Plugin;
 import tailor.api.activation.BaseActivation;
+import tailor.api.backend.ComputeBackend;
 import tailor.api.init.Initializer;
 import tailor.api.model.ModelFamily;
 import tailor.api.shaping.ActivationTransform;
@@ -14,9 +15,10 @@ record PluginKind<T extends Plugin>(String label, Class<T> type) {
       new PluginKind<>("transform", ActivationTransform.class);
   static final PluginKind<ModelFamily> MODEL = new PluginKind<>("model", ModelFamily.class);
   static final PluginKind<Initializer> INITIALIZER = new PluginKind<>("initializer", Initializer.class);
+  static final PluginKind<ComputeBackend> BACKEND = new PluginKind<>("backend", ComputeBackend.class);
 
   /** Every kind the app wires. */
   static List<PluginKind<? extends Plugin>> all() {
-    return List.of(ACTIVATION, TRANSFORM, MODEL, INITIALIZER);
+    return List.of(ACTIVATION, TRANSFORM, MODEL, INITIALIZER, BACKEND);
   }
 }

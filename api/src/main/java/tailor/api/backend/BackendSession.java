@@ -1,0 +1,79 @@
+package tailor.api.backend;
+
+import java.util.function.Supplier;
+import tailor.api.activation.ShapedActivation;
+
+/**
+ * A session on a compute backend: tensors, the ops the models use, reverse-mode gradients and
+ * the linear algebra K-FAC needs. Layout: images NCHW, conv weights OIHW ([out, in, kh, kw]),
+ * dense weights [out, in]. Tensors belong to the session and are freed when it closes (or by
+ * {@link #release}).
+ */
+public interface BackendSession extends AutoCloseable {
+
+  /** The element type of this session. */
+  DType dtype();
+
+  /** A constant tensor from host data (row-major). */
+  Tensor tensor(double[] data, int... shape);
+
+  /** A trainable tensor (gradients are recorded for it). */
+  Tensor parameter(double[] data, int... shape);
+
+  /** Replaces a parameter's values in place (an optimizer step). */
+  void assign(Tensor parameter, double[] data);
+
+  /**
+   * Runs {@code forward} while recording, then back-propagates from the scalar it returns.
+   * Afterwards {@link Tensor#gradient()} of every parameter used and every {@link LayerTap}
+   * passed to a layer hold this pass's values (gradients do not accumulate across calls).
+   *
+   * @return the loss value
+   */
+  double backward(Supplier<Tensor> forward);
+
+  /** y = x w^T + b for x [n, in], w [out, in], b [out] (b may be null). */
+  Tensor dense(Tensor x, Tensor w, Tensor b, LayerTap tap);
+
+  /** 2-D convolution, SAME padding (odd kernels), x [n, c, h, w], w [out, c, k, k], b [out] or null. */
+  Tensor conv2d(Tensor x, Tensor w, Tensor b, int stride, LayerTap tap);
+
+  /** The shaped activation phi_hat applied elementwise. */
+  Tensor activation(Tensor x, ShapedActivation phi);
+
+  /** Max pooling with SAME padding. */
+  Tensor maxPool(Tensor x, int window, int stride);
+
+  /** Mean over the spatial axes: [n, c, h, w] -&gt; [n, c]. */
+  Tensor globalAvgPool(Tensor x);
+
+  /** a * x + b * y (normalized sums, plain sums). */
+  Tensor axpby(double a, Tensor x, double b, Tensor y);
+
+  /** Dropout at rate p when training (scaled by 1 / (1 - p)); the identity otherwise. */
+  Tensor dropout(Tensor x, double p, boolean training);
+
+  /** Flattens all axes but the first. */
+  Tensor flatten(Tensor x);
+
+  /** Mean softmax cross-entropy of logits [n, k] against labels, with label smoothing. */
+  Tensor softmaxCrossEntropy(Tensor logits, int[] labels, double labelSmoothing);
+
+  /** Mean of the squares of all elements (a test loss). */
+  Tensor meanSquare(Tensor x);
+
+  /** Matrix product of 2-D tensors. */
+  Tensor matmul(Tensor a, Tensor b);
+
+  /** The transpose of a 2-D tensor. */
+  Tensor transpose(Tensor a);
+
+  /** The inverse of a symmetric positive-definite matrix. */
+  Tensor inverseSpd(Tensor a);
+
+  /** Frees a tensor early. */
+  void release(Tensor t);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,328 @@
+package tailor.backend.cpu.internal;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import tailor.api.TailorException;
+import tailor.api.activation.ShapedActivation;
+import tailor.api.backend.BackendOptions;
+import tailor.api.backend.BackendSession;
+import tailor.api.backend.DType;
+import tailor.api.backend.LayerTap;
+import tailor.api.backend.Tensor;
+
+/** A DJL/PyTorch session. Not thread-safe. */
+final class DjlSession implements BackendSession {
+  private static Engine engine;
+
+  private final NDManager manager;
+  private final DType dtype;
+  private final DataType djlType;
+  private final List<DjlTensor> parameters = new ArrayList<>();
+  private final List<Object[]> pendingTaps = new ArrayList<>();
+
+  /** The PyTorch engine, loaded once, offline, with the given intra-op thread count. */
+  static synchronized Engine engine(int threads) {
+    if (engine == null) {
+      System.setProperty("ai.djl.offline", "true");
+      if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+      }
+      if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+      }
+      engine = Engine.getEngine("PyTorch");
+    }
+    ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+    return engine;
+  }
+
+  DjlSession(BackendOptions options) {
+    Engine e = engine(options.threads());
+    e.setRandomSeed((int) options.seed());
+    this.manager = e.newBaseManager();
+    this.dtype = options.dtype();
+    this.djlType = dtype == DType.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
+  }
+
+  @Override
+  public DType dtype() {
+    return dtype;
+  }
+
+  private static NDArray nd(Tensor t) {
+    if (!(t instanceof DjlTensor d)) {
+      throw new IllegalArgumentException("not a cpu-backend tensor: " + t);
+    }
+    return d.array;
+  }
+
+  private DjlTensor wrap(NDArray a) {
+    return new DjlTensor(a, false);
+  }
+
+  private NDArray create(double[] data, int... shape) {
+    long n = 1;
+    long[] s = new long[shape.length];
+    for (int i = 0; i < shape.length; i++) {
+      s[i] = shape[i];
+      n *= shape[i];
+    }
+    if (n != data.length) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "%d values do not fill shape %s", data.length, java.util.Arrays.toString(shape)));
+    }
+    NDArray a = manager.create(data, new Shape(s));
+    return djlType == DataType.FLOAT64 ? a : a.toType(djlType, false);
+  }
+
+  @Override
+  public Tensor tensor(double[] data, int... shape) {
+    return wrap(create(data, shape));
+  }
+
+  @Override
+  public Tensor parameter(double[] data, int... shape) {
+    NDArray a = create(data, shape);
+    a.setRequiresGradient(true);
+    DjlTensor t = new DjlTensor(a, true);
+    parameters.add(t);
+    return t;
+  }
+
+  @Override
+  public void assign(Tensor parameter, double[] data) {
+    NDArray a = nd(parameter);
+    NDArray v = create(data, ((DjlTensor) parameter).shape());
+    a.set(v.toByteBuffer());
+    v.close();
+  }
+
+  @Override
+  public double backward(Supplier<Tensor> forward) {
+    pendingTaps.clear();
+    for (DjlTensor p : parameters) {
+      if (p.array.hasGradient()) {
+        p.array.getGradient().subi(p.array.getGradient());
+      }
+    }
+    double value;
+    try (GradientCollector gc = engine.newGradientCollector()) {
+      gc.zeroGradients();
+      NDArray loss = nd(forward.get());
+      if (loss.size() != 1) {
+        throw new IllegalArgumentException("backward needs a scalar loss, got " + loss.getShape());
+      }
+      value = loss.toType(DataType.FLOAT64, false).getDouble();
+      gc.backward(loss);
+    }
+    for (Object[] pt : pendingTaps) {
+      LayerTap tap = (LayerTap) pt[0];
+      NDArray probe = (NDArray) pt[1];
+      tap.recordGradient(wrap(probe.getGradient().duplicate()));
+    }
+    pendingTaps.clear();
+    return value;
+  }
+
+  /** Adds a zero leaf that requires gradients: its gradient is d loss / d output. */
+  private NDArray tapped(NDArray x, NDArray y, LayerTap tap) {
+    if (tap == null) {
+      return y;
+    }
+    tap.record(wrap(x));
+    NDArray probe = manager.zeros(y.getShape(), y.getDataType());
+    probe.setRequiresGradient(true);
+    pendingTaps.add(new Object[] {tap, probe});
+    return y.add(probe);
+  }
+
+  @Override
+  public Tensor dense(Tensor x, Tensor w, Tensor b, LayerTap tap) {
+    NDArray xs = nd(x);
+    NDArray y = xs.matMul(nd(w).transpose());
+    if (b != null) {
+      y = y.add(nd(b));
+    }
+    return wrap(tapped(xs, y, tap));
+  }
+
+  @Override
+  public Tensor conv2d(Tensor x, Tensor w, Tensor b, int stride, LayerTap tap) {
+    NDArray xs = nd(x);
+    NDArray ws = nd(w);
+    long kh = ws.getShape().get(2);
+    long kw = ws.getShape().get(3);
+    if (kh % 2 == 0 || kw % 2 == 0) {
+      throw TailorException.user("SAME convolution needs odd kernels, got " + kh + "x" + kw);
+    }
+    NDArray y = Conv2d.conv2d(xs, ws, b == null ? null : nd(b), new Shape(stride, stride),
+        new Shape(kh / 2, kw / 2), new Shape(1, 1), 1).singletonOrThrow();
+    return wrap(tapped(xs, y, tap));
+  }
+
+  @Override
+  public Tensor activation(Tensor x, ShapedActivation phi) {
+    NDArray u = nd(x);
+    if (phi.inputScale() != 1.0) {
+      u = u.mul(phi.inputScale());
+    }
+    if (phi.inputShift() != 0.0) {
+      u = u.add(phi.inputShift());
+    }
+    NDArray v = base(u, phi);
+    if (phi.outputShift() != 0.0) {
+      v = v.add(phi.outputShift());
+    }
+    if (phi.outputScale() != 1.0) {
+      v = v.mul(phi.outputScale());
+    }
+    return wrap(v);
+  }
+
+  /** The 16 base activations in engine ops, following the double-precision definitions. */
+  private NDArray base(NDArray u, ShapedActivation phi) {
+    String name = phi.base().name();
+    switch (name) {
+      case "tanh":
+        return u.tanh();
+      case "softplus":
+        return u.abs().neg().exp().add(1).log().add(Activation.relu(u));
+      case "leaky_relu":
+        return NDArrays.where(u.lt(0), u.mul(phi.phi().negativeSlope()), u);
+      case "relu":
+        return Activation.relu(u);
+      case "selu":
+        return elu(u, 1.6732632423543772848170429916717, 1.0507009873554804934193349852946);
+      case "elu":
+        return elu(u, 1.0, 1.0);
+      case "swish":
+        return u.mul(Activation.sigmoid(u));
+      case "sigmoid":
+        return Activation.sigmoid(u);
+      case "erf":
+        return u.erf();
+      case "bentid":
+        return u.square().add(1).sqrt().sub(1).div(2).add(u);
+      case "atan":
+        return u.atan();
+      case "asinh": {
+        // The PyTorch engine has no asinh: log(|u| + sqrt(u^2 + 1)) with the sign restored,
+        // written with where() so the gradient at 0 is 1.
+        NDArray r = u.square().add(1).sqrt();
+        NDArray pos = u.add(r).log();
+        NDArray neg = u.neg().add(r).log().neg();
+        return NDArrays.where(u.lt(0), neg, pos);
+      }
+      case "square":
+        return u.square();
+      case "softsign":
+        return u.div(u.abs().add(1));
+      case "gelu": {
+        double k = Math.sqrt(2.0 / Math.PI);
+        NDArray inner = u.add(u.pow(3).mul(0.044715)).mul(k);
+        return u.mul(inner.tanh().add(1)).mul(0.5);
+      }
+      case "gelu_exact":
+        return u.mul(u.div(Math.sqrt(2.0)).erf().add(1)).div(2);
+      default:
+        throw TailorException.user("the cpu backend has no activation '" + name
+            + "'; it implements the 16 built-in ones");
+    }
+  }
+
+  private static NDArray elu(NDArray u, double alpha, double lambda) {
+    NDArray neg = u.exp().sub(1).mul(alpha);
+    return NDArrays.where(u.lt(0), neg, u).mul(lambda);
+  }
+
+  @Override
+  public Tensor maxPool(Tensor x, int window, int stride) {
+    return wrap(Pool.maxPool2d(nd(x), new Shape(window, window), new Shape(stride, stride),
+        new Shape(window / 2, window / 2), false));
+  }
+
+  @Override
+  public Tensor globalAvgPool(Tensor x) {
+    // The PyTorch engine reduces one axis at a time.
+    return wrap(nd(x).mean(new int[] {3}).mean(new int[] {2}));
+  }
+
+  @Override
+  public Tensor axpby(double a, Tensor x, double b, Tensor y) {
+    NDArray xs = a == 1.0 ? nd(x) : nd(x).mul(a);
+    NDArray ys = b == 1.0 ? nd(y) : nd(y).mul(b);
+    return wrap(xs.add(ys));
+  }
+
+  @Override
+  public Tensor dropout(Tensor x, double p, boolean training) {
+    if (!training || p == 0.0) {
+      return x;
+    }
+    NDArray xs = nd(x);
+    NDArray keep = manager.randomUniform(0f, 1f, xs.getShape(), djlType).gte(p).toType(djlType, false);
+    return wrap(xs.mul(keep).div(1.0 - p));
+  }
+
+  @Override
+  public Tensor flatten(Tensor x) {
+    NDArray xs = nd(x);
+    return wrap(xs.reshape(xs.getShape().get(0), -1));
+  }
+
+  @Override
+  public Tensor softmaxCrossEntropy(Tensor logits, int[] labels, double labelSmoothing) {
+    NDArray z = nd(logits);
+    long k = z.getShape().get(1);
+    NDArray onehot = manager.create(labels).oneHot((int) k).toType(djlType, false);
+    NDArray target = onehot.mul(1.0 - labelSmoothing).add(labelSmoothing / k);
+    return wrap(z.logSoftmax(1).mul(target).sum(new int[] {1}).neg().mean());
+  }
+
+  @Override
+  public Tensor meanSquare(Tensor x) {
+    return wrap(nd(x).square().mean());
+  }
+
+  @Override
+  public Tensor matmul(Tensor a, Tensor b) {
+    return wrap(nd(a).matMul(nd(b)));
+  }
+
+  @Override
+  public Tensor transpose(Tensor a) {
+    return wrap(nd(a).transpose());
+  }
+
+  @Override
+  public Tensor inverseSpd(Tensor a) {
+    return wrap(nd(a).inverse());
+  }
+
+  @Override
+  public void release(Tensor t) {
+    nd(t).close();
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+
+  static NDList list(NDArray... a) {
+    return new NDList(a);
+  }
+}

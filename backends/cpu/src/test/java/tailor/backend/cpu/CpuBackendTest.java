@@ -1,0 +1,229 @@
+package tailor.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import tailor.api.activation.BaseActivation;
+import tailor.api.activation.ShapeParam;
+import tailor.api.activation.ShapedActivation;
+import tailor.api.backend.BackendOptions;
+import tailor.api.backend.BackendSession;
+import tailor.api.backend.ComputeBackend;
+import tailor.api.backend.DType;
+import tailor.api.backend.LayerTap;
+import tailor.api.backend.Tensor;
+import tailor.kernelshaping.Activations;
+
+/**
+ * The cpu backend in float64 against finite differences and the double-precision definitions.
+ * Tolerances: central differences with h = 1e-6 have truncation error ~h^2 |f'''| ~ 1e-12 and
+ * rounding ~eps |f| / h ~ 1e-10 relative, so 1e-6 relative (the issue's bar) is a wide margin.
+ */
+class CpuBackendTest {
+  static BackendSession session;
+
+  @BeforeAll
+  static void open() {
+    ComputeBackend cpu = ServiceLoader.load(ComputeBackend.class).stream()
+        .map(ServiceLoader.Provider::get).filter(b -> b.name().equals("cpu")).findFirst().orElseThrow();
+    assertNull(cpu.unavailableReason());
+    session = cpu.open(new BackendOptions(1, DType.FLOAT64, 7));
+  }
+
+  @AfterAll
+  static void close() {
+    session.close();
+  }
+
+  static double[] random(int n, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    double[] a = new double[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = r.nextGaussian() * 0.7;
+    }
+    return a;
+  }
+
+  static void assertClose(double want, double got, String what) {
+    assertEquals(want, got, 1e-6 * Math.max(1e-3, Math.abs(want)), what);
+  }
+
+  /** A small network of every layer type: conv -> act -> conv/2 -> act -> pool -> gap -> dense -> CE. */
+  record Net(Tensor w1, Tensor b1, Tensor w2, Tensor b2, Tensor wd, Tensor bd) {}
+
+  static Tensor forward(Net n, Tensor x, int[] labels, LayerTap[] taps, Tensor perturb) {
+    ShapedActivation tanh = ShapedActivation.of(Activations.byName("tanh"),
+        Map.of(ShapeParam.INPUT_SCALE, 0.8, ShapeParam.INPUT_SHIFT, 0.1, ShapeParam.OUTPUT_SHIFT, -0.05,
+            ShapeParam.OUTPUT_SCALE, 1.3));
+    ShapedActivation lrelu = ShapedActivation.identity(Activations.byName("leaky_relu"))
+        .with(ShapeParam.NEGATIVE_SLOPE, 0.3).with(ShapeParam.OUTPUT_SCALE, 1.3);
+    Tensor h = session.conv2d(x, n.w1(), n.b1(), 1, taps[0]);
+    if (perturb != null) {
+      h = session.axpby(1.0, h, 1.0, perturb);
+    }
+    h = session.activation(h, tanh);
+    h = session.conv2d(h, n.w2(), n.b2(), 2, taps[1]);
+    h = session.activation(h, lrelu);
+    h = session.maxPool(h, 3, 2);
+    h = session.globalAvgPool(h);
+    h = session.dense(h, n.wd(), n.bd(), taps[2]);
+    return session.softmaxCrossEntropy(h, labels, 0.1);
+  }
+
+  @Test
+  void gradientsOfEveryLayerMatchFiniteDifferences() {
+    double[][] values = {random(3 * 2 * 9, 1), random(3, 2), random(4 * 3 * 9, 3), random(4, 4),
+        random(5 * 4, 5), random(5, 6)};
+    int[][] shapes = {{3, 2, 3, 3}, {3}, {4, 3, 3, 3}, {4}, {5, 4}, {5}};
+    List<Tensor> params = new ArrayList<>();
+    for (int i = 0; i < values.length; i++) {
+      params.add(session.parameter(values[i], shapes[i]));
+    }
+    Net net = new Net(params.get(0), params.get(1), params.get(2), params.get(3), params.get(4),
+        params.get(5));
+    Tensor x = session.tensor(random(2 * 2 * 6 * 6, 9), 2, 2, 6, 6);
+    int[] labels = {1, 4};
+    LayerTap[] taps = {new LayerTap("conv1"), new LayerTap("conv2"), new LayerTap("dense")};
+    session.backward(() -> forward(net, x, labels, taps, null));
+    double h = 1e-6;
+    for (int p = 0; p < params.size(); p++) {
+      double[] grad = params.get(p).gradient().toArray();
+      double[] base = values[p].clone();
+      for (int k = 0; k < base.length; k += Math.max(1, base.length / 7)) {
+        double[] up = base.clone();
+        up[k] += h;
+        double[] down = base.clone();
+        down[k] -= h;
+        session.assign(params.get(p), up);
+        double lu = forward(net, x, labels, new LayerTap[3], null).scalar();
+        session.assign(params.get(p), down);
+        double ld = forward(net, x, labels, new LayerTap[3], null).scalar();
+        session.assign(params.get(p), base);
+        assertClose((lu - ld) / (2 * h), grad[k], "parameter " + p + " element " + k);
+      }
+    }
+    // Per-layer output gradients: the gradient of the loss w.r.t. conv1's output, by adding a
+    // perturbation tensor right after it.
+    double[] g = taps[0].outputGradient().toArray();
+    int[] shape = taps[0].outputGradient().shape();
+    assertArrayEquals(new int[] {2, 3, 6, 6}, shape);
+    for (int k = 0; k < g.length; k += 23) {
+      double[] e = new double[g.length];
+      e[k] = h;
+      double lu = forward(net, x, labels, new LayerTap[3], session.tensor(e, shape)).scalar();
+      e[k] = -h;
+      double ld = forward(net, x, labels, new LayerTap[3], session.tensor(e, shape)).scalar();
+      assertClose((lu - ld) / (2 * h), g[k], "conv1 output gradient " + k);
+    }
+    // Exact relations K-FAC relies on: dL/db = sum of output gradients; dense dL/dW = g^T a.
+    double[] gd = taps[2].outputGradient().toArray();
+    double[] a = taps[2].input().toArray();
+    double[] dw = net.wd().gradient().toArray();
+    for (int o = 0; o < 5; o++) {
+      for (int i = 0; i < 4; i++) {
+        assertEquals(gd[o] * a[i] + gd[5 + o] * a[4 + i], dw[o * 4 + i], 1e-14);
+      }
+    }
+    double[] g2 = taps[1].outputGradient().toArray();
+    double[] db2 = net.b2().gradient().toArray();
+    int per = g2.length / (2 * 4);
+    for (int c = 0; c < 4; c++) {
+      double s = 0;
+      for (int n = 0; n < 2; n++) {
+        for (int l = 0; l < per; l++) {
+          s += g2[(n * 4 + c) * per + l];
+        }
+      }
+      assertEquals(s, db2[c], 1e-13);
+    }
+  }
+
+  @Test
+  void gradientsDoNotAccumulateAcrossPasses() {
+    Tensor w = session.parameter(new double[] {1.0, 2.0}, 1, 2);
+    Tensor x = session.tensor(new double[] {3.0, 4.0}, 1, 2);
+    session.backward(() -> session.meanSquare(session.dense(x, w, null, null)));
+    double first = w.gradient().toArray()[0];
+    session.backward(() -> session.meanSquare(session.dense(x, w, null, null)));
+    assertEquals(first, w.gradient().toArray()[0], 0.0);
+    assertEquals(2 * 11 * 3, first, 1e-12);
+  }
+
+  /** Every base activation: values and derivatives equal the double-precision definitions. */
+  @ParameterizedTest
+  @ValueSource(strings = {"tanh", "softplus", "leaky_relu", "relu", "selu", "elu", "swish",
+      "sigmoid", "erf", "bentid", "atan", "asinh", "square", "softsign", "gelu", "gelu_exact"})
+  void activationsMatchTheirDefinitions(String name) {
+    BaseActivation base = Activations.byName(name);
+    ShapedActivation phi = ShapedActivation.of(base, Map.of(ShapeParam.INPUT_SCALE, 1.1,
+        ShapeParam.INPUT_SHIFT, 0.2, ShapeParam.OUTPUT_SHIFT, -0.1, ShapeParam.OUTPUT_SCALE, 0.9));
+    if (base.hasNegativeSlope()) {
+      phi = phi.with(ShapeParam.NEGATIVE_SLOPE, 0.25);
+    }
+    double[] xs = {-3.3, -1.4, -0.7, -0.31, 0.05, 0.42, 1.1, 2.6};
+    Tensor x = session.parameter(xs, xs.length);
+    ShapedActivation f = phi;
+    Tensor[] y = new Tensor[1];
+    session.backward(() -> {
+      y[0] = session.activation(x, f);
+      return session.axpby(1.0, session.meanSquare(y[0]), 0.0, session.meanSquare(y[0]));
+    });
+    double[] got = y[0].toArray();
+    double[] grad = x.gradient().toArray();
+    for (int i = 0; i < xs.length; i++) {
+      double v = phi.value(xs[i]);
+      assertEquals(v, got[i], 1e-12 * Math.max(1, Math.abs(v)), name + " at " + xs[i]);
+      // d mean(y^2) / dx_i = 2 y_i phi'(x_i) / n
+      double d = 2 * v * phi.derivative(xs[i]) / xs.length;
+      assertEquals(d, grad[i], 1e-12 * Math.max(1, Math.abs(d)), name + "' at " + xs[i]);
+    }
+  }
+
+  @Test
+  void linearAlgebraForKfac() {
+    double[] r = random(16, 11);
+    Tensor a = session.tensor(r, 4, 4);
+    Tensor spd = session.axpby(1.0, session.matmul(a, session.transpose(a)), 1.0,
+        session.tensor(new double[] {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}, 4, 4));
+    double[] prod = session.matmul(spd, session.inverseSpd(spd)).toArray();
+    for (int i = 0; i < 4; i++) {
+      for (int j = 0; j < 4; j++) {
+        assertEquals(i == j ? 1.0 : 0.0, prod[i * 4 + j], 1e-12);
+      }
+    }
+  }
+
+  @Test
+  void poolingAndShapesFollowSamePadding() {
+    Tensor x = session.tensor(random(1 * 2 * 7 * 7, 3), 1, 2, 7, 7);
+    assertArrayEquals(new int[] {1, 2, 4, 4}, session.maxPool(x, 3, 2).shape());
+    Tensor w = session.tensor(random(5 * 2 * 7 * 7, 4), 5, 2, 7, 7);
+    assertArrayEquals(new int[] {1, 5, 4, 4}, session.conv2d(x, w, null, 2, null).shape());
+    assertArrayEquals(new int[] {1, 2}, session.globalAvgPool(x).shape());
+    assertTrue(session.dropout(x, 0.5, false) == x);
+  }
+
+  @Test
+  void float32SessionsWork() {
+    ComputeBackend cpu = ServiceLoader.load(ComputeBackend.class).findFirst().orElseThrow();
+    try (BackendSession s = cpu.open(BackendOptions.defaults().withThreads(1))) {
+      Tensor t = s.tensor(new double[] {0.1, 0.2}, 2);
+      assertEquals(0.1f, (float) t.toArray()[0], 0.0f);
+      Function<Double, Double> id = v -> v;
+      assertEquals(0.2, id.apply(t.toArray()[1]), 1e-7);
+    }
+  }
+}
