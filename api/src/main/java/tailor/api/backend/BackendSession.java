@@ -53,6 +53,14 @@ public interface BackendSession extends AutoCloseable {
   /** Dropout at rate p when training (scaled by 1 / (1 - p)); the identity otherwise. */
   Tensor dropout(Tensor x, double p, boolean training);
 
+  /**
+   * Batch normalization per channel (axis 1). Training normalizes with the batch statistics and
+   * updates the running ones in place (running = decay * running + (1 - decay) * batch, variance
+   * unbiased); evaluation uses the running statistics.
+   */
+  Tensor batchNorm(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+      double decay, double eps, boolean training);
+
   /** Flattens all axes but the first. */
   Tensor flatten(Tensor x);
 

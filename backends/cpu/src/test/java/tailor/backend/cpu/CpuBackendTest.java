@@ -192,6 +192,54 @@ class CpuBackendTest {
     }
   }
 
+  /** Batch norm: normalized output, gradients by finite differences, running statistics. */
+  @Test
+  void batchNormNormalizesAndUpdatesRunningStatistics() {
+    double[] xv = random(4 * 2 * 3 * 3, 21);
+    Tensor gamma = session.parameter(new double[] {1.5, 0.7}, 2);
+    Tensor beta = session.parameter(new double[] {0.1, -0.2}, 2);
+    Tensor mean = session.tensor(new double[2], 2);
+    Tensor var = session.tensor(new double[] {1, 1}, 2);
+    Tensor x = session.tensor(xv, 4, 2, 3, 3);
+    Tensor[] y = new Tensor[1];
+    session.backward(() -> {
+      y[0] = session.batchNorm(x, gamma, beta, mean, var, 0.9, 1e-5, true);
+      return session.meanSquare(session.axpby(1.0, y[0], 0.0, y[0]));
+    });
+    double[] out = y[0].toArray();
+    for (int c = 0; c < 2; c++) {
+      double m = 0;
+      double bm = 0;
+      for (int n = 0; n < 4; n++) {
+        for (int l = 0; l < 9; l++) {
+          m += out[(n * 2 + c) * 9 + l] / 36;
+          bm += xv[(n * 2 + c) * 9 + l] / 36;
+        }
+      }
+      assertEquals(c == 0 ? 0.1 : -0.2, m, 1e-12);
+      // running mean = 0.9 * 0 + 0.1 * batch mean; DJL takes the decay as a float (0.9f), hence
+      // 2.4e-7 relative.
+      assertEquals(0.1 * bm, mean.toArray()[c], 1e-6 * Math.abs(0.1 * bm));
+    }
+    double h = 1e-6;
+    double[] g = gamma.gradient().toArray();
+    double[] base = {1.5, 0.7};
+    for (int c = 0; c < 2; c++) {
+      double[] up = base.clone();
+      up[c] += h;
+      double[] dn = base.clone();
+      dn[c] -= h;
+      Tensor m2 = session.tensor(new double[2], 2);
+      Tensor v2 = session.tensor(new double[] {1, 1}, 2);
+      session.assign(gamma, up);
+      double lu = session.meanSquare(session.batchNorm(x, gamma, beta, m2, v2, 0.9, 1e-5, true)).scalar();
+      session.assign(gamma, dn);
+      double ld = session.meanSquare(session.batchNorm(x, gamma, beta, m2, v2, 0.9, 1e-5, true)).scalar();
+      session.assign(gamma, base);
+      assertClose((lu - ld) / (2 * h), g[c], "gamma " + c);
+    }
+  }
+
   @Test
   void linearAlgebraForKfac() {
     double[] r = random(16, 11);

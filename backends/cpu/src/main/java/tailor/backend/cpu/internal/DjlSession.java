@@ -278,6 +278,16 @@ final class DjlSession implements BackendSession {
   }
 
   @Override
+  public Tensor batchNorm(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+      Tensor runningVar, double decay, double eps, boolean training) {
+    // DJL's momentum is the decay (it hands 1 - momentum to torch::batch_norm); measured by
+    // CpuBackendTest: running = momentum * running + (1 - momentum) * batch.
+    NDList out = ai.djl.nn.norm.BatchNorm.batchNorm(nd(x), nd(runningMean), nd(runningVar),
+        nd(gamma), nd(beta), 1, (float) decay, (float) eps, training);
+    return wrap(out.singletonOrThrow());
+  }
+
+  @Override
   public Tensor flatten(Tensor x) {
     NDArray xs = nd(x);
     return wrap(xs.reshape(xs.getShape().get(0), -1));
