@@ -1,0 +1,266 @@
+package tailor.models;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.random.RandomGenerator;
+import tailor.api.TailorException;
+import tailor.api.activation.ShapedActivation;
+import tailor.api.backend.BackendSession;
+import tailor.api.backend.LayerTap;
+import tailor.api.backend.Tensor;
+import tailor.api.init.InitOptions;
+import tailor.api.init.Initializer;
+import tailor.api.init.WeightShape;
+
+/**
+ * A real network on a compute backend, built from the same layer graph that derives M_{f,r}:
+ * parameters initialized by an {@link Initializer}, one {@link LayerTap} per dense and conv layer
+ * (inputs and output gradients for K-FAC), and a forward pass that uses the shaped activation at
+ * every nonlinear layer.
+ */
+public final class Network {
+  /** What a parameter is, for masks (weight decay and trust ratios skip biases, scales, shifts). */
+  public enum Kind {
+    WEIGHT,
+    BIAS,
+    SCALE,
+    SHIFT
+  }
+
+  /** A named parameter. */
+  public record Parameter(String name, Tensor tensor, Kind kind, int[] shape) {}
+
+  private interface Op {
+    Tensor apply(Tensor x, Pass pass);
+  }
+
+  private static final class Pass {
+    final boolean training;
+    final List<Tensor> activations;
+
+    Pass(boolean training, List<Tensor> activations) {
+      this.training = training;
+      this.activations = activations;
+    }
+  }
+
+  private final BackendSession session;
+  private final LayerGraph graph;
+  private final List<Integer> input;
+  private final List<Parameter> parameters = new ArrayList<>();
+  private final List<LayerTap> taps = new ArrayList<>();
+  private final ShapedActivation activation;
+  private final Initializer initializer;
+  private final InitOptions options;
+  private final RandomGenerator rng;
+  private Op root;
+  private List<Integer> output;
+
+  private Network(BackendSession session, LayerGraph graph, List<Integer> input,
+      ShapedActivation activation, Initializer initializer, InitOptions options, RandomGenerator rng) {
+    this.session = session;
+    this.graph = graph;
+    this.input = List.copyOf(input);
+    this.activation = activation;
+    this.initializer = initializer;
+    this.options = options;
+    this.rng = rng;
+  }
+
+  /**
+   * Builds and initializes the network.
+   *
+   * @param graph the architecture
+   * @param input the shape of one example ([C, H, W] or [D])
+   * @param session where tensors live
+   * @param activation the (shaped) activation of every nonlinear layer
+   * @param initializer weight initializer (suo for DKS/TAT)
+   * @param options initializer options
+   * @param rng randomness of the initialization
+   */
+  public static Network build(LayerGraph graph, List<Integer> input, BackendSession session,
+      ShapedActivation activation, Initializer initializer, InitOptions options, RandomGenerator rng) {
+    Network n = new Network(session, graph, input, activation, initializer, options, rng);
+    ModelSummary.of(graph, input); // validates shapes with clear messages
+    Built b = n.compile(graph.root(), n.input, "");
+    n.root = b.op;
+    n.output = b.shape;
+    return n;
+  }
+
+  private record Built(Op op, List<Integer> shape) {}
+
+  private Built compile(Layer layer, List<Integer> in, String path) {
+    if (layer instanceof Layer.Sequence s) {
+      List<Op> ops = new ArrayList<>();
+      List<Integer> shape = in;
+      for (int i = 0; i < s.layers().size(); i++) {
+        Built b = compile(s.layers().get(i), shape, path + i + ".");
+        ops.add(b.op);
+        shape = b.shape;
+      }
+      return new Built((x, p) -> {
+        Tensor v = x;
+        for (Op o : ops) {
+          v = o.apply(v, p);
+        }
+        return v;
+      }, shape);
+    }
+    if (layer instanceof Layer.NormalizedSum sum) {
+      List<Op> ops = new ArrayList<>();
+      double[] w = new double[sum.branches().size()];
+      List<Integer> shape = null;
+      for (int i = 0; i < w.length; i++) {
+        Layer.Branch br = sum.branches().get(i);
+        Built b = compile(br.body(), in, path + "b" + i + ".");
+        ops.add(b.op);
+        w[i] = br.weight();
+        shape = b.shape;
+      }
+      return new Built((x, p) -> combine(x, p, ops, w), shape);
+    }
+    if (layer instanceof Layer.PlainSum sum) {
+      List<Op> ops = new ArrayList<>();
+      List<Integer> shape = null;
+      for (int i = 0; i < sum.branches().size(); i++) {
+        Built b = compile(sum.branches().get(i), in, path + "b" + i + ".");
+        ops.add(b.op);
+        shape = b.shape;
+      }
+      double[] ones = new double[ops.size()];
+      java.util.Arrays.fill(ones, 1.0);
+      return new Built((x, p) -> combine(x, p, ops, ones), shape);
+    }
+    String name = path.endsWith(".") ? path.substring(0, path.length() - 1) : path;
+    if (layer instanceof Layer.Conv c) {
+      int cin = in.get(0);
+      WeightShape ws = WeightShape.conv(c.channels(), cin, c.kernel(), c.kernel());
+      Tensor w = weight(name + ".weight", ws, new int[] {c.channels(), cin, c.kernel(), c.kernel()});
+      Tensor b = c.bias() ? bias(name + ".bias", c.channels()) : null;
+      LayerTap tap = new LayerTap(name);
+      taps.add(tap);
+      int h = (in.get(1) + c.stride() - 1) / c.stride();
+      int wd = (in.get(2) + c.stride() - 1) / c.stride();
+      return new Built((x, p) -> session.conv2d(x, w, b, c.stride(), tap), List.of(c.channels(), h, wd));
+    }
+    if (layer instanceof Layer.Dense d) {
+      int n = 1;
+      for (int v : in) {
+        n *= v;
+      }
+      int fanIn = n;
+      Tensor w = weight(name + ".weight", WeightShape.dense(d.units(), fanIn), new int[] {d.units(), fanIn});
+      Tensor b = d.bias() ? bias(name + ".bias", d.units()) : null;
+      LayerTap tap = new LayerTap(name);
+      taps.add(tap);
+      boolean flatten = in.size() > 1;
+      return new Built((x, p) -> session.dense(flatten ? session.flatten(x) : x, w, b, tap),
+          List.of(d.units()));
+    }
+    if (layer instanceof Layer.Activation) {
+      return new Built((x, p) -> {
+        Tensor y = session.activation(x, activation);
+        if (p.activations != null) {
+          p.activations.add(y);
+        }
+        return y;
+      }, in);
+    }
+    if (layer instanceof Layer.MaxPool m) {
+      return new Built((x, p) -> session.maxPool(x, m.window(), m.stride()),
+          List.of(in.get(0), (in.get(1) + m.stride() - 1) / m.stride(), (in.get(2) + m.stride() - 1) / m.stride()));
+    }
+    if (layer instanceof Layer.GlobalAvgPool) {
+      return new Built((x, p) -> session.globalAvgPool(x), List.of(in.get(0)));
+    }
+    if (layer instanceof Layer.Dropout d) {
+      return new Built((x, p) -> session.dropout(x, d.rate(), p.training), in);
+    }
+    if (layer instanceof Layer.BatchNorm bn) {
+      int c = in.get(0);
+      double[] ones = new double[c];
+      java.util.Arrays.fill(ones, 1.0);
+      Tensor gamma = session.parameter(ones, c);
+      Tensor beta = session.parameter(new double[c], c);
+      parameters.add(new Parameter(name + ".scale", gamma, Kind.SCALE, new int[] {c}));
+      parameters.add(new Parameter(name + ".shift", beta, Kind.SHIFT, new int[] {c}));
+      Tensor mean = session.tensor(new double[c], c);
+      Tensor var = session.tensor(ones, c);
+      return new Built((x, p) -> session.batchNorm(x, gamma, beta, mean, var, bn.decay(), 1e-5,
+          p.training), in);
+    }
+    throw new IllegalStateException("no backend rule for " + layer);
+  }
+
+  private Tensor combine(Tensor x, Pass p, List<Op> ops, double[] w) {
+    Tensor acc = null;
+    double accWeight = 1.0;
+    for (int i = 0; i < ops.size(); i++) {
+      if (w[i] == 0.0) {
+        continue;
+      }
+      Tensor v = ops.get(i).apply(x, p);
+      if (acc == null) {
+        acc = v;
+        accWeight = w[i];
+      } else {
+        acc = session.axpby(accWeight, acc, w[i], v);
+        accWeight = 1.0;
+      }
+    }
+    if (acc == null) {
+      throw new IllegalStateException("a sum with all weights zero");
+    }
+    return accWeight == 1.0 ? acc : session.axpby(accWeight, acc, 0.0, acc);
+  }
+
+  private Tensor weight(String name, WeightShape ws, int[] shape) {
+    double[] v = new double[ws.size()];
+    initializer.initWeights(ws, v, rng, options);
+    Tensor t = session.parameter(v, shape);
+    parameters.add(new Parameter(name, t, Kind.WEIGHT, shape));
+    return t;
+  }
+
+  private Tensor bias(String name, int n) {
+    double[] v = new double[n];
+    initializer.initBias(v, rng, options);
+    Tensor t = session.parameter(v, n);
+    parameters.add(new Parameter(name, t, Kind.BIAS, new int[] {n}));
+    return t;
+  }
+
+  /** The logits (or output) for a batch x of shape [n, input...]. */
+  public Tensor forward(Tensor x, boolean training) {
+    return forward(x, training, null);
+  }
+
+  /** As {@link #forward(Tensor, boolean)}, appending every activation layer's output to {@code activations}. */
+  public Tensor forward(Tensor x, boolean training, List<Tensor> activations) {
+    int[] s = x.shape();
+    if (s.length != input.size() + 1) {
+      throw TailorException.user(String.format(Locale.ROOT,
+          "input batch has shape %s; expected [n, %s]", java.util.Arrays.toString(s), input));
+    }
+    return root.apply(x, new Pass(training, activations));
+  }
+
+  public List<Parameter> parameters() {
+    return List.copyOf(parameters);
+  }
+
+  /** One tap per dense and conv layer, in forward order. */
+  public List<LayerTap> taps() {
+    return List.copyOf(taps);
+  }
+
+  public List<Integer> outputShape() {
+    return output;
+  }
+
+  public LayerGraph graph() {
+    return graph;
+  }
+}
