@@ -25,7 +25,8 @@ import tailor.api.TailorException;
  * run, and the wall time of whole {@code tailor shape} processes.
  */
 public final class BenchCommand {
-  static final Set<String> VALUED = Set.of("rounds", "warmup", "peer", "process-runs");
+  static final Set<String> VALUED = Set.of("rounds", "warmup", "peer", "process-runs", "depth",
+      "width", "stem", "batch", "steps", "threads", "input", "backend", "python", "twin");
   static final Set<String> FLAGS = Set.of("help");
   static final List<String> SMOOTH = List.of("tanh", "softplus", "swish", "gelu", "erf", "elu",
       "selu", "asinh");
@@ -37,10 +38,12 @@ public final class BenchCommand {
       "tat-lrelu", new double[] {0.5, 5.0});
 
   private final ShapeService service;
+  private final PluginCatalog plugins;
 
   @Inject
-  BenchCommand(ShapeService service) {
+  BenchCommand(ShapeService service, PluginCatalog plugins) {
     this.service = service;
+    this.plugins = plugins;
   }
 
   static List<ShapeCase> cases() {
@@ -67,15 +70,21 @@ public final class BenchCommand {
     Args a = Args.parse(tokens, VALUED, FLAGS, "bench");
     if (a.flag("help") || a.positional().isEmpty()) {
       out.println("usage: tailor bench shape [--rounds 20] [--warmup 5] [--process-runs 5]"
-          + " [--peer 'python3 tools/golden/dks_reference.py']");
+          + " [--peer 'python3 tools/golden/dks_reference.py']\n"
+          + "       tailor bench train-step [--depth 50] [--width 1] [--stem cifar|imagenet]"
+          + " [--batch 128] [--steps 5] [--warmup 2] [--threads N] [--backend cpu]");
       return a.flag("help") ? 0 : 2;
+    }
+    if (a.positional().get(0).equals("train-step")) {
+      return new TrainStepBench(plugins).run(a, out, err);
     }
     if (!a.positional().get(0).equals("shape")) {
       throw TailorException.user(tailor.api.Names.unknown("benchmark", a.positional().get(0),
-          "tailor bench", List.of("shape")));
+          "tailor bench", List.of("shape", "train-step")));
     }
     int rounds = a.has("rounds") ? a.integer("rounds") : 20;
     int warmup = a.has("warmup") ? a.integer("warmup") : 5;
+    // (train-step options are ignored here)
     int processRuns = a.has("process-runs") ? a.integer("process-runs") : 5;
     List<ShapeCase> cases = cases();
     List<ShapeService.Prepared> prepared = new ArrayList<>();

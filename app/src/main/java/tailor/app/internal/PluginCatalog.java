@@ -33,6 +33,11 @@ public final class PluginCatalog {
     this.initializers = initializers;
   }
 
+  /** The compute backend named {@code name}. */
+  public ComputeBackend backend(String name, String source) {
+    return find(backends, "backend", name, source);
+  }
+
   /** The initializer named {@code name}. */
   public Initializer initializer(String name, String source) {
     return find(initializers, "initializer", name, source);

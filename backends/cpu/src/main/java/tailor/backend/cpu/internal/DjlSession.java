@@ -32,6 +32,10 @@ final class DjlSession implements BackendSession {
   private final DataType djlType;
   private final List<DjlTensor> parameters = new ArrayList<>();
   private final List<Object[]> pendingTaps = new ArrayList<>();
+  private final List<NDArray> kept = new ArrayList<>();
+  /** Arrays the caller created (tensor, parameter): never freed by a pass. */
+  private final java.util.Set<NDArray> persistent =
+      java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
   /** The PyTorch engine, loaded once, offline, with the given intra-op thread count. */
   static synchronized Engine engine(int threads) {
@@ -90,13 +94,16 @@ final class DjlSession implements BackendSession {
 
   @Override
   public Tensor tensor(double[] data, int... shape) {
-    return wrap(create(data, shape));
+    NDArray a = create(data, shape);
+    persistent.add(a);
+    return wrap(a);
   }
 
   @Override
   public Tensor parameter(double[] data, int... shape) {
     NDArray a = create(data, shape);
     a.setRequiresGradient(true);
+    persistent.add(a);
     DjlTensor t = new DjlTensor(a, true);
     parameters.add(t);
     return t;
@@ -110,28 +117,50 @@ final class DjlSession implements BackendSession {
     v.close();
   }
 
+  /**
+   * Runs one recorded pass inside an {@link ai.djl.ndarray.NDScope}, so every intermediate array
+   * is freed when the pass ends; only the tap tensors survive, until the next pass. Gradients
+   * are zeroed per parameter (DJL's GradientCollector.zeroGradients walks every array of the
+   * process, which grows with each step).
+   */
   @Override
   public double backward(Supplier<Tensor> forward) {
+    for (NDArray a : kept) {
+      a.close();
+    }
+    kept.clear();
     pendingTaps.clear();
     for (DjlTensor p : parameters) {
       if (p.array.hasGradient()) {
-        p.array.getGradient().subi(p.array.getGradient());
+        NDArray g = p.array.getGradient();
+        g.subi(g);
+        g.close();
       }
     }
     double value;
-    try (GradientCollector gc = engine.newGradientCollector()) {
-      gc.zeroGradients();
-      NDArray loss = nd(forward.get());
-      if (loss.size() != 1) {
-        throw new IllegalArgumentException("backward needs a scalar loss, got " + loss.getShape());
+    try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+      scope.suppressNotUsedWarning();
+      try (GradientCollector gc = engine.newGradientCollector()) {
+        NDArray loss = nd(forward.get());
+        if (loss.size() != 1) {
+          throw new IllegalArgumentException("backward needs a scalar loss, got " + loss.getShape());
+        }
+        value = loss.toType(DataType.FLOAT64, false).getDouble();
+        gc.backward(loss);
       }
-      value = loss.toType(DataType.FLOAT64, false).getDouble();
-      gc.backward(loss);
-    }
-    for (Object[] pt : pendingTaps) {
-      LayerTap tap = (LayerTap) pt[0];
-      NDArray probe = (NDArray) pt[1];
-      tap.recordGradient(wrap(probe.getGradient().duplicate()));
+      for (Object[] pt : pendingTaps) {
+        LayerTap tap = (LayerTap) pt[0];
+        NDArray probe = (NDArray) pt[1];
+        NDArray input = (NDArray) pt[2];
+        NDArray grad = probe.getGradient().duplicate();
+        ai.djl.ndarray.NDScope.unregister(grad);
+        kept.add(grad);
+        if (!persistent.contains(input)) {
+          ai.djl.ndarray.NDScope.unregister(input);
+          kept.add(input);
+        }
+        tap.recordGradient(wrap(grad));
+      }
     }
     pendingTaps.clear();
     return value;
@@ -145,7 +174,7 @@ final class DjlSession implements BackendSession {
     tap.record(wrap(x));
     NDArray probe = manager.zeros(y.getShape(), y.getDataType());
     probe.setRequiresGradient(true);
-    pendingTaps.add(new Object[] {tap, probe});
+    pendingTaps.add(new Object[] {tap, probe, x});
     return y.add(probe);
   }
 
@@ -324,6 +353,7 @@ final class DjlSession implements BackendSession {
 
   @Override
   public void release(Tensor t) {
+    persistent.remove(nd(t));
     nd(t).close();
   }
 

@@ -1,0 +1,178 @@
+package tailor.app.internal;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import tailor.api.TailorException;
+import tailor.api.activation.ShapeParam;
+import tailor.api.activation.ShapedActivation;
+import tailor.api.backend.BackendOptions;
+import tailor.api.backend.BackendSession;
+import tailor.api.backend.ComputeBackend;
+import tailor.api.backend.DType;
+import tailor.api.backend.Tensor;
+import tailor.api.init.InitOptions;
+import tailor.api.model.ModelSpec;
+import tailor.api.shaping.ShapingTargets;
+import tailor.kernelshaping.Activations;
+import tailor.kernelshaping.Shaper;
+import tailor.kernelshaping.init.Initializers;
+import tailor.models.LayerGraph;
+import tailor.models.LayerJson;
+import tailor.models.ModelSummary;
+import tailor.models.Network;
+
+/**
+ * {@code tailor bench train-step}: forward + backward images/s of a vanilla TAT network on a
+ * backend against the identical network in PyTorch (benchmarks/pytorch_twin.py, built from the
+ * same layer-graph JSON) in the same run, with achieved GFLOP/s and peak memory.
+ */
+final class TrainStepBench {
+  private final PluginCatalog plugins;
+
+  TrainStepBench(PluginCatalog plugins) {
+    this.plugins = plugins;
+  }
+
+  int run(Args a, PrintStream out, PrintStream err) {
+    String stem = a.string("stem", "cifar");
+    int depth = a.has("depth") ? a.integer("depth") : 50;
+    double width = a.has("width") ? a.number("width") : 1.0;
+    int batch = a.has("batch") ? a.integer("batch") : (stem.equals("cifar") ? 128 : 32);
+    int steps = a.has("steps") ? a.integer("steps") : 5;
+    int warmup = a.has("warmup") ? a.integer("warmup") : 2;
+    int threads = a.has("threads") ? a.integer("threads") : Runtime.getRuntime().availableProcessors();
+    List<Integer> input = a.has("input") ? ModelCommand.parseShape(a.string("input", ""))
+        : stem.equals("cifar") ? List.of(3, 32, 32) : List.of(3, 224, 224);
+    int classes = stem.equals("cifar") ? 10 : 1000;
+    ModelSpec spec = ModelSpec.of(depth).withStem(stem).withWidth(width).withClasses(classes)
+        .withInput(input);
+    LayerGraph graph = (LayerGraph) plugins.model("resnet", "--model").describe(spec);
+    ShapedActivation act = Shaper.transform("tat-lrelu").shape(Activations.byName("leaky_relu"),
+        ShapingTargets.defaults(), graph);
+    ModelSummary summary = ModelSummary.of(graph, input);
+    ComputeBackend backend = plugins.backend(a.string("backend", "cpu"), "--backend");
+    String why = backend.unavailableReason();
+    if (why != null) {
+      throw TailorException.user("backend " + backend.name() + " is not usable here: " + why);
+    }
+    out.printf(Locale.ROOT, "tailor bench train-step: %s, input %s, batch %d, %d threads, %d steps after %d warm-up%n",
+        graph.describe(), input, batch, threads, steps, warmup);
+    out.printf(Locale.ROOT, "  %,d parameters, %.3f GFLOP forward per image (fwd+bwd ~3x)%n",
+        summary.params(), summary.flops() / 1e9);
+    double javaStep;
+    try (BackendSession s = backend.open(new BackendOptions(threads, DType.FLOAT32, 0))) {
+      Network net = Network.build(graph, input, s, act, new Initializers.Suo(), InitOptions.defaults(),
+          new SplittableRandom(0));
+      int n = batch;
+      for (int v : input) {
+        n *= v;
+      }
+      double[] xs = new double[n];
+      SplittableRandom r = new SplittableRandom(1);
+      for (int i = 0; i < n; i++) {
+        xs[i] = r.nextGaussian();
+      }
+      int[] shape = new int[input.size() + 1];
+      shape[0] = batch;
+      for (int i = 0; i < input.size(); i++) {
+        shape[i + 1] = input.get(i);
+      }
+      Tensor x = s.tensor(xs, shape);
+      int[] labels = new int[batch];
+      for (int i = 0; i < batch; i++) {
+        labels[i] = r.nextInt(classes);
+      }
+      List<Double> times = new ArrayList<>();
+      for (int i = 0; i < warmup + steps; i++) {
+        long t0 = System.nanoTime();
+        s.backward(() -> s.softmaxCrossEntropy(net.forward(x, true), labels, 0.0));
+        double t = (System.nanoTime() - t0) / 1e9;
+        if (i >= warmup) {
+          times.add(t);
+        }
+      }
+      javaStep = median(times);
+    }
+    double gflop = 3.0 * summary.flops() * batch / 1e9;
+    out.printf(Locale.ROOT, "  %-26s %9.1f images/s  %7.3f s/step  %6.1f GFLOP/s  peak RSS %,d MB%n",
+        backend.name() + " (tailor)", batch / javaStep, javaStep, gflop / javaStep, peakRssMb());
+    JsonObject twin = runTwin(a, graph, act, input, batch, steps, warmup, threads, classes, err);
+    if (twin != null) {
+      double t = twin.get("median_step_s").getAsDouble();
+      out.printf(Locale.ROOT, "  %-26s %9.1f images/s  %7.3f s/step  %6.1f GFLOP/s  peak RSS %,d MB%n",
+          "pytorch " + twin.get("torch").getAsString() + " (twin)", batch / t, t, gflop / t,
+          (long) twin.get("peak_rss_mb").getAsDouble());
+      out.printf(Locale.ROOT, "  ratio tailor/pytorch: %.2fx (target >= 1.0x)%n", t / javaStep);
+    } else {
+      out.println("  pytorch twin: not run (python3 with torch not found; apt-get install python3-torch)");
+    }
+    return 0;
+  }
+
+  private JsonObject runTwin(Args a, LayerGraph graph, ShapedActivation act, List<Integer> input,
+      int batch, int steps, int warmup, int threads, int classes, PrintStream err) {
+    String python = a.string("python", "/usr/bin/python3");
+    Path script = Path.of(a.string("twin", "benchmarks/pytorch_twin.py"));
+    if (!Files.isRegularFile(script)) {
+      err.println("tailor: bench: " + script + " not found; run from the project root or pass --twin");
+      return null;
+    }
+    try {
+      Path arch = Files.createTempFile("tailor-arch", ".json");
+      Files.writeString(arch, LayerJson.of(graph.root()), StandardCharsets.UTF_8);
+      StringBuilder in = new StringBuilder();
+      for (int v : input) {
+        in.append(in.length() == 0 ? "" : "x").append(v);
+      }
+      List<String> cmd = new ArrayList<>(Arrays.asList(python, script.toString(), "--arch",
+          arch.toString(), "--input", in.toString(), "--batch", String.valueOf(batch), "--steps",
+          String.valueOf(steps), "--warmup", String.valueOf(warmup), "--threads",
+          String.valueOf(threads), "--classes", String.valueOf(classes), "--slope",
+          String.valueOf(act.get(ShapeParam.NEGATIVE_SLOPE)), "--scale",
+          String.valueOf(act.outputScale())));
+      Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      int rc = p.waitFor();
+      Files.deleteIfExists(arch);
+      if (rc != 0 || text.isEmpty()) {
+        return null;
+      }
+      String last = text.substring(text.lastIndexOf('\n') + 1);
+      return JsonParser.parseString(last).getAsJsonObject();
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  private static double median(List<Double> v) {
+    double[] s = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
+  }
+
+  /** Peak resident memory of this process (VmHWM), in MB. */
+  static long peakRssMb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+    return -1;
+  }
+}
