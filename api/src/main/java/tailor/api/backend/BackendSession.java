@@ -27,10 +27,15 @@ public interface BackendSession extends AutoCloseable {
    * Runs {@code forward} while recording, then back-propagates from the scalar it returns.
    * Afterwards {@link Tensor#gradient()} of every parameter used and every {@link LayerTap}
    * passed to a layer hold this pass's values (gradients do not accumulate across calls).
+   * Tensors created inside {@code forward} are freed when this returns, except the taps' and
+   * those passed to {@link #keep}, which live until the next call.
    *
    * @return the loss value
    */
   double backward(Supplier<Tensor> forward);
+
+  /** Inside {@link #backward}'s forward: keeps {@code t} alive until the next pass. */
+  Tensor keep(Tensor t);
 
   /** y = x w^T + b for x [n, in], w [out, in], b [out] (b may be null). */
   Tensor dense(Tensor x, Tensor w, Tensor b, LayerTap tap);

@@ -178,7 +178,7 @@ class CpuBackendTest {
     ShapedActivation f = phi;
     Tensor[] y = new Tensor[1];
     session.backward(() -> {
-      y[0] = session.activation(x, f);
+      y[0] = session.keep(session.activation(x, f));
       return session.axpby(1.0, session.meanSquare(y[0]), 0.0, session.meanSquare(y[0]));
     });
     double[] got = y[0].toArray();
@@ -203,7 +203,7 @@ class CpuBackendTest {
     Tensor x = session.tensor(xv, 4, 2, 3, 3);
     Tensor[] y = new Tensor[1];
     session.backward(() -> {
-      y[0] = session.batchNorm(x, gamma, beta, mean, var, 0.9, 1e-5, true);
+      y[0] = session.keep(session.batchNorm(x, gamma, beta, mean, var, 0.9, 1e-5, true));
       return session.meanSquare(session.axpby(1.0, y[0], 0.0, y[0]));
     });
     double[] out = y[0].toArray();

@@ -166,6 +166,16 @@ final class DjlSession implements BackendSession {
     return value;
   }
 
+  @Override
+  public Tensor keep(Tensor t) {
+    NDArray a = nd(t);
+    if (!persistent.contains(a)) {
+      ai.djl.ndarray.NDScope.unregister(a);
+      kept.add(a);
+    }
+    return t;
+  }
+
   /** Adds a zero leaf that requires gradients: its gradient is d loss / d output. */
   private NDArray tapped(NDArray x, NDArray y, LayerTap tap) {
     if (tap == null) {
