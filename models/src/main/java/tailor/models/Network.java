@@ -56,6 +56,7 @@ public final class Network {
   private final RandomGenerator rng;
   private Op root;
   private List<Integer> output;
+  private boolean tapsEnabled = true;
 
   private Network(BackendSession session, LayerGraph graph, List<Integer> input,
       ShapedActivation activation, Initializer initializer, InitOptions options, RandomGenerator rng) {
@@ -143,7 +144,8 @@ public final class Network {
       taps.add(tap);
       int h = (in.get(1) + c.stride() - 1) / c.stride();
       int wd = (in.get(2) + c.stride() - 1) / c.stride();
-      return new Built((x, p) -> session.conv2d(x, w, b, c.stride(), tap), List.of(c.channels(), h, wd));
+      return new Built((x, p) -> session.conv2d(x, w, b, c.stride(), tapsEnabled ? tap : null),
+          List.of(c.channels(), h, wd));
     }
     if (layer instanceof Layer.Dense d) {
       int n = 1;
@@ -156,8 +158,8 @@ public final class Network {
       LayerTap tap = new LayerTap(name);
       taps.add(tap);
       boolean flatten = in.size() > 1;
-      return new Built((x, p) -> session.dense(flatten ? session.flatten(x) : x, w, b, tap),
-          List.of(d.units()));
+      return new Built((x, p) -> session.dense(flatten ? session.flatten(x) : x, w, b,
+          tapsEnabled ? tap : null), List.of(d.units()));
     }
     if (layer instanceof Layer.Activation) {
       return new Built((x, p) -> {
@@ -249,6 +251,15 @@ public final class Network {
 
   public List<Parameter> parameters() {
     return List.copyOf(parameters);
+  }
+
+  /**
+   * Whether forward passes record the layer taps (on by default; K-FAC needs them, first-order
+   * optimizers do not, and they cost one extra add per layer).
+   */
+  public Network withTaps(boolean enabled) {
+    this.tapsEnabled = enabled;
+    return this;
   }
 
   /** One tap per dense and conv layer, in forward order. */

@@ -27,7 +27,7 @@ import tailor.api.TailorException;
 public final class BenchCommand {
   static final Set<String> VALUED = Set.of("rounds", "warmup", "peer", "process-runs", "depth",
       "width", "stem", "batch", "steps", "threads", "input", "backend", "python", "twin");
-  static final Set<String> FLAGS = Set.of("help");
+  static final Set<String> FLAGS = Set.of("help", "taps");
   static final List<String> SMOOTH = List.of("tanh", "softplus", "swish", "gelu", "erf", "elu",
       "selu", "asinh");
 

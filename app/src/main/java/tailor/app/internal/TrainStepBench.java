@@ -72,7 +72,7 @@ final class TrainStepBench {
     double javaStep;
     try (BackendSession s = backend.open(new BackendOptions(threads, DType.FLOAT32, 0))) {
       Network net = Network.build(graph, input, s, act, new Initializers.Suo(), InitOptions.defaults(),
-          new SplittableRandom(0));
+          new SplittableRandom(0)).withTaps(a.flag("taps"));
       int n = batch;
       for (int v : input) {
         n *= v;

@@ -240,7 +240,8 @@ final class DjlSession implements BackendSession {
       case "softplus":
         return u.abs().neg().exp().add(1).log().add(Activation.relu(u));
       case "leaky_relu":
-        return NDArrays.where(u.lt(0), u.mul(phi.phi().negativeSlope()), u);
+        // libtorch's fused leaky_relu: one pass, no mask or where temporaries.
+        return Activation.leakyRelu(u, (float) phi.phi().negativeSlope());
       case "relu":
         return Activation.relu(u);
       case "selu":
