@@ -72,15 +72,19 @@ public final class BenchCommand {
       out.println("usage: tailor bench shape [--rounds 20] [--warmup 5] [--process-runs 5]"
           + " [--peer 'python3 tools/golden/dks_reference.py']\n"
           + "       tailor bench train-step [--depth 50] [--width 1] [--stem cifar|imagenet]"
-          + " [--batch 128] [--steps 5] [--warmup 2] [--threads N] [--backend cpu]");
+          + " [--batch 128] [--steps 5] [--warmup 2] [--threads N] [--backend cpu]\n"
+          + "       tailor bench kernel [--depth 50] [--width 512] [--steps 8 (initializations)]");
       return a.flag("help") ? 0 : 2;
     }
     if (a.positional().get(0).equals("train-step")) {
       return new TrainStepBench(plugins).run(a, out, err);
     }
+    if (a.positional().get(0).equals("kernel")) {
+      return new KernelBench(plugins).run(a, out);
+    }
     if (!a.positional().get(0).equals("shape")) {
       throw TailorException.user(tailor.api.Names.unknown("benchmark", a.positional().get(0),
-          "tailor bench", List.of("shape", "train-step")));
+          "tailor bench", List.of("shape", "train-step", "kernel")));
     }
     int rounds = a.has("rounds") ? a.integer("rounds") : 20;
     int warmup = a.has("warmup") ? a.integer("warmup") : 5;
