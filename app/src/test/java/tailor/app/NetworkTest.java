@@ -19,6 +19,7 @@ import tailor.api.backend.DType;
 import tailor.api.backend.Tensor;
 import tailor.api.init.InitOptions;
 import tailor.api.shaping.ShapingTargets;
+import tailor.app.internal.KernelBench;
 import tailor.kernelshaping.Activations;
 import tailor.kernelshaping.CMap;
 import tailor.kernelshaping.Shaper;
@@ -104,54 +105,6 @@ class NetworkTest {
     assertEquals(List.of(3), net.outputShape());
   }
 
-  /** {@code pairs} pairs of unit-q inputs, each with correlation exactly c: a [2 * pairs, d] batch. */
-  static double[] pairs(int d, double c, int pairs, long seed) {
-    double[] x = new double[2 * pairs * d];
-    for (int p = 0; p < pairs; p++) {
-      double[] u = gaussian(d, seed * 1000 + 2 * p);
-      double[] v = gaussian(d, seed * 1000 + 2 * p + 1);
-      double uu = 0;
-      double uv = 0;
-      for (int i = 0; i < d; i++) {
-        uu += u[i] * u[i];
-        uv += u[i] * v[i];
-      }
-      for (int i = 0; i < d; i++) {
-        v[i] -= uv / uu * u[i];
-      }
-      double vv = 0;
-      for (double a : v) {
-        vv += a * a;
-      }
-      for (int i = 0; i < d; i++) {
-        double ui = u[i] * Math.sqrt(d / uu);
-        double vi = v[i] * Math.sqrt(d / vv);
-        x[(2 * p) * d + i] = ui;
-        x[(2 * p + 1) * d + i] = c * ui + Math.sqrt(1 - c * c) * vi;
-      }
-    }
-    return x;
-  }
-
-  /** Mean over pairs of the correlation of rows 2p and 2p + 1. */
-  static double meanCorrelation(double[] f, int d, int pairs) {
-    double sum = 0;
-    for (int p = 0; p < pairs; p++) {
-      double q1 = 0;
-      double q2 = 0;
-      double q12 = 0;
-      for (int i = 0; i < d; i++) {
-        double a = f[(2 * p) * d + i];
-        double b = f[(2 * p + 1) * d + i];
-        q1 += a * a;
-        q2 += b * b;
-        q12 += a * b;
-      }
-      sum += q12 / Math.sqrt(q1 * q2);
-    }
-    return sum / pairs;
-  }
-
   /**
    * A 50-layer vanilla TAT MLP (leaky ReLU, eta 0.9, SUO) keeps the mean squared activation at
    * 1 (see the comment on finite width below), and its features' correlation follows the network
@@ -182,35 +135,22 @@ class NetworkTest {
           InitOptions.defaults(), new SplittableRandom(s));
       // q: 64 random unit-q inputs; the mean squared activation at every layer.
       int n = 64;
-      double[] z = gaussian(n * d, 500 + s);
-      for (int e = 0; e < n; e++) {
-        double qq = 0;
-        for (int i = 0; i < d; i++) {
-          qq += z[e * d + i] * z[e * d + i] / d;
-        }
-        for (int i = 0; i < d; i++) {
-          z[e * d + i] /= Math.sqrt(qq);
-        }
-      }
+      double[] z = KernelBench.unitQ(n, d, 500 + s);
       List<Tensor> qs = new ArrayList<>();
       net.forward(session.tensor(z, n, d), false, qs);
       for (int l = 0; l < qs.size(); l++) {
-        double[] v = qs.get(l).toArray();
-        double q = 0;
-        for (double e : v) {
-          q += e * e / v.length;
-        }
+        double q = KernelBench.meanSquare(qs.get(l).toArray());
         qByLayer[l] += q / inits;
         meanLogQ += Math.log(q) / (inits * depth);
       }
       for (int k = 0; k < cs.length; k++) {
-        Tensor x = session.tensor(pairs(d, cs[k], pairs, 100 + s), 2 * pairs, d);
+        Tensor x = session.tensor(KernelBench.pairs(d, cs[k], pairs, 100 + s), 2 * pairs, d);
         List<Tensor> acts = new ArrayList<>();
         net.forward(x, false, acts);
-        tat[k] += meanCorrelation(acts.get(acts.size() - 1).toArray(), d, pairs) / inits;
+        tat[k] += KernelBench.meanCorrelation(acts.get(acts.size() - 1).toArray(), d, pairs) / inits;
         List<Tensor> eocActs = new ArrayList<>();
         eocNet.forward(x, false, eocActs);
-        eoc[k] += meanCorrelation(eocActs.get(eocActs.size() - 1).toArray(), d, pairs) / inits;
+        eoc[k] += KernelBench.meanCorrelation(eocActs.get(eocActs.size() - 1).toArray(), d, pairs) / inits;
       }
     }
     for (int k = 0; k < cs.length; k++) {

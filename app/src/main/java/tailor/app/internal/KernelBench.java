@@ -27,7 +27,7 @@ import tailor.models.Network;
  * inputs, and the features' correlation after the last layer against C_f(c), for TAT (leaky
  * ReLU, SUO) and EOC (ReLU, He), averaged over initializations.
  */
-final class KernelBench {
+public final class KernelBench {
   private final PluginCatalog plugins;
 
   KernelBench(PluginCatalog plugins) {
@@ -96,7 +96,8 @@ final class KernelBench {
     return 0;
   }
 
-  static double[] unitQ(int n, int d, long seed) {
+  /** n inputs of dimension d, each with mean square exactly 1. */
+  public static double[] unitQ(int n, int d, long seed) {
     SplittableRandom r = new SplittableRandom(seed);
     double[] z = new double[n * d];
     for (int e = 0; e < n; e++) {
@@ -112,7 +113,8 @@ final class KernelBench {
     return z;
   }
 
-  static double meanSquare(double[] v) {
+  /** Mean of the squares. */
+  public static double meanSquare(double[] v) {
     double s = 0;
     for (double e : v) {
       s += e * e;
@@ -120,7 +122,8 @@ final class KernelBench {
     return s / v.length;
   }
 
-  static double[] pairs(int d, double c, int pairs, long seed) {
+  /** {@code pairs} pairs of unit-q inputs with correlation exactly c: a [2 * pairs, d] batch. */
+  public static double[] pairs(int d, double c, int pairs, long seed) {
     SplittableRandom r = new SplittableRandom(seed);
     double[] x = new double[2 * pairs * d];
     for (int p = 0; p < pairs; p++) {
@@ -151,7 +154,8 @@ final class KernelBench {
     return x;
   }
 
-  static double meanCorrelation(double[] f, int d, int pairs) {
+  /** Mean over pairs of the correlation of rows 2p and 2p + 1. */
+  public static double meanCorrelation(double[] f, int d, int pairs) {
     double sum = 0;
     for (int p = 0; p < pairs; p++) {
       double q1 = 0;
