@@ -88,7 +88,6 @@ public final class BenchCommand {
     }
     int rounds = a.has("rounds") ? a.integer("rounds") : 20;
     int warmup = a.has("warmup") ? a.integer("warmup") : 5;
-    // (train-step options are ignored here)
     int processRuns = a.has("process-runs") ? a.integer("process-runs") : 5;
     List<ShapeCase> cases = cases();
     List<ShapeService.Prepared> prepared = new ArrayList<>();

@@ -24,8 +24,20 @@ public final class HybridSolver {
 
   private HybridSolver() {}
 
+  /** The outcome of one solve. */
+  public record Result(boolean success, double[] x, double residual, String reason) {}
+
+  /** A point as "(1.00000, -0.500000)" for messages. */
+  static String fmt(double[] x) {
+    StringBuilder sb = new StringBuilder("(");
+    for (int i = 0; i < x.length; i++) {
+      sb.append(i == 0 ? "" : ", ").append(String.format(java.util.Locale.ROOT, "%.6g", x[i]));
+    }
+    return sb.append(')').toString();
+  }
+
   /** Solves F(x) = 0 from {@code start}; F may return null or non-finite values (treated as failure). */
-  public static NewtonSolver.Result solve(Function<double[], double[]> fun, double[] start) {
+  public static Result solve(Function<double[], double[]> fun, double[] start) {
     int n = start.length;
     int maxfev = 200 * (n + 1);
     int[] nfev = {0};
@@ -45,7 +57,7 @@ public final class HybridSolver {
     double[] x = start.clone();
     double[] fvec = f.apply(x);
     if (fvec == null) {
-      return new NewtonSolver.Result(false, x, Double.NaN, "the residual is undefined at the start");
+      return new Result(false, x, Double.NaN, "the residual is undefined at the start");
     }
     double fnorm = norm(fvec);
     double[] diag = new double[n];
@@ -60,7 +72,7 @@ public final class HybridSolver {
       // Outer iteration: a fresh forward-difference Jacobian.
       double[][] jac = jacobian(f, x, fvec);
       if (jac == null) {
-        return new NewtonSolver.Result(false, x, fnorm, "the residual is undefined next to the iterate");
+        return new Result(false, x, fnorm, "the residual is undefined next to the iterate");
       }
       double[] acnorm = new double[n];
       for (int j = 0; j < n; j++) {
@@ -86,10 +98,9 @@ public final class HybridSolver {
       boolean jeval = true;
       while (true) {
         // Inner iteration: dogleg step with the current (possibly Broyden-updated) Jacobian.
-        double[][] qr = jac;
-        double[] step = dogleg(qr, diag, fvec, delta);
+        double[] step = dogleg(jac, diag, fvec, delta);
         if (step == null) {
-          return new NewtonSolver.Result(false, x, fnorm, "degenerate Jacobian");
+          return new Result(false, x, fnorm, "degenerate Jacobian");
         }
         double[] p = new double[n];
         double[] xn = new double[n];
@@ -150,20 +161,20 @@ public final class HybridSolver {
           nslow2 = 0;
         }
         if (delta <= XTOL * xnorm || fnorm == 0) {
-          return new NewtonSolver.Result(true, x, fnorm, "converged");
+          return new Result(true, x, fnorm, "converged");
         }
         if (nfev[0] >= maxfev) {
-          return new NewtonSolver.Result(false, x, fnorm, "too many evaluations (" + nfev[0] + ")");
+          return new Result(false, x, fnorm, "too many evaluations (" + nfev[0] + ")");
         }
         if (0.1 * Math.max(0.1 * delta, pnorm) <= EPSMCH * xnorm) {
-          return new NewtonSolver.Result(false, x, fnorm, "xtol is too small: no further improvement");
+          return new Result(false, x, fnorm, "xtol is too small: no further improvement");
         }
         if (nslow2 == 5) {
-          return new NewtonSolver.Result(false, x, fnorm,
+          return new Result(false, x, fnorm,
               "the iteration is not making good progress (Jacobian evaluations)");
         }
         if (nslow1 == 10) {
-          return new NewtonSolver.Result(false, x, fnorm,
+          return new Result(false, x, fnorm,
               "the iteration is not making good progress (last ten iterations)");
         }
         if (ncfail == 2) {

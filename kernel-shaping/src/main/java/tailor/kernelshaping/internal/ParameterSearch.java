@@ -18,9 +18,10 @@ import tailor.kernelshaping.ActivationMoments;
  * {@code _solve_for_activation_params}, with the same free parameters per activation, the same
  * ordered starting points (a fixed grid, then numpy-seeded random draws) and the same rule for
  * which solution wins (the first converged one that is not rejected), so that where a system has
- * several roots (ELU under TAT, for instance) Tailor returns the same one. The root finder
- * itself is Newton's method instead of MINPACK's hybrid method; both converge to the same root
- * from these starts on every case we compared.
+ * several roots (ELU under TAT, for instance) Tailor returns the same one. The root finder is
+ * Powell's hybrid method as in MINPACK ({@link HybridSolver}), whose trust region decides which
+ * root a start leads to; a converged point whose residual exceeds {@link #MAX_RESIDUAL} is not
+ * accepted.
  */
 public final class ParameterSearch {
   /** Beyond this local C'(1) target a ReLU needs a negative input shift (reference constant). */
@@ -160,17 +161,17 @@ public final class ParameterSearch {
         targets.cCurv1(), quadrature);
 
     List<double[]> starts = startingPoints(opt);
-    NewtonSolver.Result last = null;
+    HybridSolver.Result last = null;
     ShapedActivation lastParams = null;
     List<String> tried = new ArrayList<>();
     for (double[] start : starts) {
       last = HybridSolver.solve(residual::apply, start);
-      tried.add(NewtonSolver.fmt(start));
+      tried.add(HybridSolver.fmt(start));
       if (last.success() && !(last.residual() <= MAX_RESIDUAL)) {
         // The hybrid method's test (trust region below xtol) also fires where it stalls at a
         // non-root; the reference would return such a point, Tailor tries the next start.
-        last = new NewtonSolver.Result(false, last.x(), last.residual(),
-            "stalled at " + NewtonSolver.fmt(last.x()) + " with |residual| = " + g(last.residual()));
+        last = new HybridSolver.Result(false, last.x(), last.residual(),
+            "stalled at " + HybridSolver.fmt(last.x()) + " with |residual| = " + g(last.residual()));
       }
       if (last.success()) {
         lastParams = residual.shaped(last.x());

@@ -43,7 +43,7 @@ class SearchTest {
 
   @Test
   void hybridSolverFindsTheRootOfASmoothSystem() {
-    NewtonSolver.Result r = HybridSolver.solve(
+    HybridSolver.Result r = HybridSolver.solve(
         x -> new double[] {x[0] * x[0] + x[1] * x[1] - 4, x[0] - x[1]}, new double[] {1, 0.5});
     assertEquals(true, r.success());
     assertEquals(Math.sqrt(2), r.x()[0], 1e-9);

@@ -372,8 +372,4 @@ final class DjlSession implements BackendSession {
   public void close() {
     manager.close();
   }
-
-  static NDList list(NDArray... a) {
-    return new NDList(a);
-  }
 }
