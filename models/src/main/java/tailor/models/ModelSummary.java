@@ -99,12 +99,10 @@ public final class ModelSummary {
     }
     if (layer instanceof Layer.Conv c) {
       requireImage(in, path, "conv " + c.kernel() + "x" + c.kernel());
-      int h = ceilDiv(in.get(1), c.stride());
-      int w = ceilDiv(in.get(2), c.stride());
+      List<Integer> out = sameOutput(in, c.channels(), c.stride());
       long k2 = (long) c.kernel() * c.kernel();
       long params = k2 * in.get(0) * c.channels() + (c.bias() ? c.channels() : 0);
-      long flops = 2L * k2 * in.get(0) * c.channels() * h * w;
-      List<Integer> out = List.of(c.channels(), h, w);
+      long flops = 2L * k2 * in.get(0) * c.channels() * out.get(1) * out.get(2);
       rows.add(new Row(path, String.format(Locale.ROOT, "conv %dx%d/%d%s", c.kernel(), c.kernel(),
           c.stride(), c.bias() ? " +bias" : ""), out, params, flops));
       return out;
@@ -125,7 +123,7 @@ public final class ModelSummary {
     }
     if (layer instanceof Layer.MaxPool m) {
       requireImage(in, path, "max-pool");
-      List<Integer> out = List.of(in.get(0), ceilDiv(in.get(1), m.stride()), ceilDiv(in.get(2), m.stride()));
+      List<Integer> out = sameOutput(in, in.get(0), m.stride());
       rows.add(new Row(path, "max-pool " + m.window() + "x" + m.window() + "/" + m.stride(), out, 0, 0));
       return out;
     }
@@ -165,8 +163,9 @@ public final class ModelSummary {
     }
   }
 
-  private static int ceilDiv(int a, int b) {
-    return (a + b - 1) / b;
+  /** The [channels, h', w'] output of a SAME-padded convolution or pooling of [c, h, w]. */
+  static List<Integer> sameOutput(List<Integer> in, int channels, int stride) {
+    return List.of(channels, (in.get(1) + stride - 1) / stride, (in.get(2) + stride - 1) / stride);
   }
 
   /** A printable table with totals. */

@@ -142,10 +142,8 @@ public final class Network {
       Tensor b = c.bias() ? bias(name + ".bias", c.channels()) : null;
       LayerTap tap = new LayerTap(name);
       taps.add(tap);
-      int h = (in.get(1) + c.stride() - 1) / c.stride();
-      int wd = (in.get(2) + c.stride() - 1) / c.stride();
       return new Built((x, p) -> session.conv2d(x, w, b, c.stride(), tapsEnabled ? tap : null),
-          List.of(c.channels(), h, wd));
+          ModelSummary.sameOutput(in, c.channels(), c.stride()));
     }
     if (layer instanceof Layer.Dense d) {
       int n = 1;
@@ -172,7 +170,7 @@ public final class Network {
     }
     if (layer instanceof Layer.MaxPool m) {
       return new Built((x, p) -> session.maxPool(x, m.window(), m.stride()),
-          List.of(in.get(0), (in.get(1) + m.stride() - 1) / m.stride(), (in.get(2) + m.stride() - 1) / m.stride()));
+          ModelSummary.sameOutput(in, in.get(0), m.stride()));
     }
     if (layer instanceof Layer.GlobalAvgPool) {
       return new Built((x, p) -> session.globalAvgPool(x), List.of(in.get(0)));

@@ -238,7 +238,7 @@ public final class BenchCommand {
     }
   }
 
-  private static double median(List<Double> v) {
+  static double median(List<Double> v) {
     return quantile(v.stream().mapToDouble(Double::doubleValue).toArray(), 0.5);
   }
 

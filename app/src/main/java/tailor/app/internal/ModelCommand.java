@@ -56,10 +56,7 @@ public final class ModelCommand {
       w = a.string("shortcut-weight", "").equals("none") ? null : a.number("shortcut-weight");
     }
     int depth = a.has("depth") ? a.integer("depth") : (resnet ? 50 : 10);
-    if (resnet && !family.depths().contains(depth)) {
-      throw TailorException.user("resnet has no depth " + depth + " (from --depth); known depths: "
-          + String.join(", ", family.depths().stream().map(String::valueOf).toList()));
-    }
+    ShapeService.requireDepth(family, model, depth, "--depth");
     int classes = a.has("classes") ? a.integer("classes") : (stem.equals("cifar") || !resnet ? 10 : 1000);
     List<Integer> input = a.has("input") ? parseShape(a.string("input", ""))
         : (!resnet ? List.of(64) : stem.equals("cifar") ? List.of(3, 32, 32) : List.of(3, 224, 224));

@@ -58,10 +58,7 @@ public final class ShapeService {
               + "sqrt(1 - w^2) * residual + w * shortcut (0 = no shortcuts)",
           TargetChecks.num(w), c.source("shortcut_weight")));
     }
-    if (family.depths().size() > 0 && !family.depths().contains(c.depth())) {
-      throw TailorException.user(String.format(Locale.ROOT, "%s has no depth %d (from %s); known depths: %s",
-          c.model(), c.depth(), c.source("depth"), join(family.depths())));
-    }
+    requireDepth(family, c.model(), c.depth(), c.source("depth"));
     ShapingTargets defaults = ShapingTargets.defaults();
     ShapingTargets t = new ShapingTargets(
         c.eta() != null ? TargetChecks.eta(c.eta(), c.source("eta")) : defaults.eta(),
@@ -90,6 +87,14 @@ public final class ShapeService {
       default:
         throw TailorException.user(tailor.api.Names.unknown("quadrature", c.quadrature(),
             c.source("quadrature"), List.of("dks", "exact")));
+    }
+  }
+
+  /** A family with a fixed set of depths accepts only those; the message names the source. */
+  static void requireDepth(ModelFamily family, String model, int depth, String source) {
+    if (!family.depths().isEmpty() && !family.depths().contains(depth)) {
+      throw TailorException.user(String.format(Locale.ROOT, "%s has no depth %d (from %s); known depths: %s",
+          model, depth, source, join(family.depths())));
     }
   }
 

@@ -101,7 +101,7 @@ final class TrainStepBench {
           times.add(t);
         }
       }
-      javaStep = median(times);
+      javaStep = BenchCommand.median(times);
     }
     double gflop = 3.0 * summary.flops() * batch / 1e9;
     out.printf(Locale.ROOT, "  %-26s %9.1f images/s  %7.3f s/step  %6.1f GFLOP/s  peak RSS %,d MB%n",
@@ -155,11 +155,6 @@ final class TrainStepBench {
       Thread.currentThread().interrupt();
       return null;
     }
-  }
-
-  private static double median(List<Double> v) {
-    double[] s = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-    return s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
   }
 
   /** Peak resident memory of this process (VmHWM), in MB. */
