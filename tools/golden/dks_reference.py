@@ -2,7 +2,7 @@
 """Golden-value driver around DeepMind's reference `dks` NumPy implementation.
 
 This script does not contain any dks code. It imports, from a scratch
-directory (env DKS_REF_DIR, default /tmp/dksref; see README.md):
+directory (env DKS_REF_DIR, default tools/golden/.dksref, git-ignored; see README.md):
 
   dks/base/activation_transform.py, dks/base/activation_getter.py  (verbatim)
   resnet_smf.py        (subnet_max_func + CONFIGS from modified_resnet.py)
@@ -24,7 +24,8 @@ import os
 import sys
 import time
 
-REF_DIR = os.environ.get("DKS_REF_DIR", "/tmp/dksref")
+REF_DIR = os.environ.get(
+    "DKS_REF_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), ".dksref"))
 if REF_DIR not in sys.path:
   sys.path.insert(0, REF_DIR)
 
