@@ -9,10 +9,14 @@ module tailor.api {
   exports tailor.api.model;
   exports tailor.api.init;
   exports tailor.api.backend;
+  exports tailor.api.data;
+  exports tailor.api.optim;
 
   uses tailor.api.activation.BaseActivation;
   uses tailor.api.shaping.ActivationTransform;
   uses tailor.api.model.ModelFamily;
   uses tailor.api.init.Initializer;
   uses tailor.api.backend.ComputeBackend;
+  uses tailor.api.data.DatasetProvider;
+  uses tailor.api.optim.OptimizerProvider;
 }

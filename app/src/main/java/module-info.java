@@ -3,6 +3,8 @@ module tailor.app {
   requires tailor.api;
   requires tailor.kernelshaping;
   requires tailor.models;
+  requires tailor.optimizers;
+  requires tailor.datasets;
   requires com.google.guice;
   requires jakarta.inject;
   requires com.google.gson;
@@ -15,4 +17,6 @@ module tailor.app {
   uses tailor.api.model.ModelFamily;
   uses tailor.api.init.Initializer;
   uses tailor.api.backend.ComputeBackend;
+  uses tailor.api.data.DatasetProvider;
+  uses tailor.api.optim.OptimizerProvider;
 }

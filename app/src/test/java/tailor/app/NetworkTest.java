@@ -183,7 +183,7 @@ class NetworkTest {
     assertEquals(2, y.shape()[0]);
     assertEquals(10, y.shape()[1]);
     assertEquals(1 + 8 * 2 + 1, net.taps().size());
-    assertTrue(net.parameters().stream().noneMatch(p -> p.kind() == Network.Kind.SCALE));
+    assertTrue(net.parameters().stream().noneMatch(p -> p.kind() == tailor.api.optim.ParamKind.SCALE));
     assertEquals(ShapeParam.NEGATIVE_SLOPE, trelu.params().keySet().iterator().next());
   }
 }

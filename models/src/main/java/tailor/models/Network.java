@@ -12,6 +12,8 @@ import tailor.api.backend.Tensor;
 import tailor.api.init.InitOptions;
 import tailor.api.init.Initializer;
 import tailor.api.init.WeightShape;
+import tailor.api.optim.ParamKind;
+import tailor.api.optim.ParamSpec;
 
 /**
  * A real network on a compute backend, built from the same layer graph that derives M_{f,r}:
@@ -20,16 +22,16 @@ import tailor.api.init.WeightShape;
  * every nonlinear layer.
  */
 public final class Network {
-  /** What a parameter is, for masks (weight decay and trust ratios skip biases, scales, shifts). */
-  public enum Kind {
-    WEIGHT,
-    BIAS,
-    SCALE,
-    SHIFT
+  /** A named parameter. */
+  public record Parameter(String name, Tensor tensor, ParamKind kind, int[] shape) {
+    /** Its leaf in the optimizer's parameter tree. */
+    public ParamSpec spec() {
+      return new ParamSpec(name, shape.clone(), kind);
+    }
   }
 
-  /** A named parameter. */
-  public record Parameter(String name, Tensor tensor, Kind kind, int[] shape) {}
+  /** A non-trained state tensor (batch-norm running statistics), saved in checkpoints. */
+  public record Buffer(String name, Tensor tensor, int[] shape) {}
 
   private interface Op {
     Tensor apply(Tensor x, Pass pass);
@@ -50,6 +52,7 @@ public final class Network {
   private final List<Integer> input;
   private final List<Parameter> parameters = new ArrayList<>();
   private final List<LayerTap> taps = new ArrayList<>();
+  private final List<Buffer> buffers = new ArrayList<>();
   private final ShapedActivation activation;
   private final Initializer initializer;
   private final InitOptions options;
@@ -184,10 +187,12 @@ public final class Network {
       java.util.Arrays.fill(ones, 1.0);
       Tensor gamma = session.parameter(ones, c);
       Tensor beta = session.parameter(new double[c], c);
-      parameters.add(new Parameter(name + ".scale", gamma, Kind.SCALE, new int[] {c}));
-      parameters.add(new Parameter(name + ".shift", beta, Kind.SHIFT, new int[] {c}));
+      parameters.add(new Parameter(name + ".scale", gamma, ParamKind.SCALE, new int[] {c}));
+      parameters.add(new Parameter(name + ".shift", beta, ParamKind.SHIFT, new int[] {c}));
       Tensor mean = session.tensor(new double[c], c);
       Tensor var = session.tensor(ones, c);
+      buffers.add(new Buffer(name + ".running_mean", mean, new int[] {c}));
+      buffers.add(new Buffer(name + ".running_var", var, new int[] {c}));
       return new Built((x, p) -> session.batchNorm(x, gamma, beta, mean, var, bn.decay(), 1e-5,
           p.training), in);
     }
@@ -220,7 +225,7 @@ public final class Network {
     double[] v = new double[ws.size()];
     initializer.initWeights(ws, v, rng, options);
     Tensor t = session.parameter(v, shape);
-    parameters.add(new Parameter(name, t, Kind.WEIGHT, shape));
+    parameters.add(new Parameter(name, t, ParamKind.WEIGHT, shape));
     return t;
   }
 
@@ -228,7 +233,7 @@ public final class Network {
     double[] v = new double[n];
     initializer.initBias(v, rng, options);
     Tensor t = session.parameter(v, n);
-    parameters.add(new Parameter(name, t, Kind.BIAS, new int[] {n}));
+    parameters.add(new Parameter(name, t, ParamKind.BIAS, new int[] {n}));
     return t;
   }
 
@@ -249,6 +254,11 @@ public final class Network {
 
   public List<Parameter> parameters() {
     return List.copyOf(parameters);
+  }
+
+  /** The non-trained state tensors (batch-norm running statistics), in forward order. */
+  public List<Buffer> buffers() {
+    return List.copyOf(buffers);
   }
 
   /**

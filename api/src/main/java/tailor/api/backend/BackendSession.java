@@ -34,6 +34,18 @@ public interface BackendSession extends AutoCloseable {
    */
   double backward(Supplier<Tensor> forward);
 
+  /**
+   * Runs {@code forward} without recording gradients and returns its result on the host; every
+   * tensor created inside is freed (evaluation and inference).
+   */
+  double[] evaluate(Supplier<Tensor> forward);
+
+  /** The gradient of the last backward pass with respect to a parameter, on the host (zeros if unused). */
+  double[] gradientArray(Tensor parameter);
+
+  /** Re-seeds the backend's own random numbers (dropout), e.g. per step for reproducible resumes. */
+  void reseed(long seed);
+
   /** Inside {@link #backward}'s forward: keeps {@code t} alive until the next pass. */
   Tensor keep(Tensor t);
 

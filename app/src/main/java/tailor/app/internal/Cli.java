@@ -19,7 +19,8 @@ import tailor.api.TailorException;
  * 2, with the stack trace only under {@code --verbose}.
  */
 public final class Cli {
-  static final List<String> COMMANDS = List.of("shape", "model", "plugins", "bench", "help", "version");
+  static final List<String> COMMANDS = List.of("shape", "model", "train", "eval", "plugins", "bench", "help",
+      "version");
 
   private Cli() {}
 
@@ -29,8 +30,10 @@ public final class Cli {
       "commands:",
       "  shape     the DKS/TAT-shaped activation for an architecture (text, --json, --batch, --plot)",
       "  model     tailor model summary: layers, parameters, FLOPs, nonlinear depth",
+      "  train     train a network on a dataset (default: deep TAT MLP on the embedded digits)",
+      "  eval      evaluate a checkpoint on a test split",
       "  plugins   every discovered plugin: kind, name, version, module",
-      "  bench     benchmarks: tailor bench shape",
+      "  bench     benchmarks: tailor bench shape | train-step | kernel",
       "  version   the versions of tailor and its SPI",
       "",
       "global options: --verbose (stack traces on errors)");
@@ -56,6 +59,10 @@ public final class Cli {
           return injector().getInstance(ShapeCommand.class).run(rest, out, err);
         case "model":
           return injector().getInstance(ModelCommand.class).run(rest, out);
+        case "train":
+          return injector().getInstance(TrainCommand.class).run(rest, out, err);
+        case "eval":
+          return injector().getInstance(EvalCommand.class).run(rest, out);
         case "plugins":
           return plugins(injector().getInstance(PluginCatalog.class), rest, out);
         case "bench":

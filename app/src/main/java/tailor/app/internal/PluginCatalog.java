@@ -10,6 +10,8 @@ import tailor.api.Plugin;
 import tailor.api.TailorException;
 import tailor.api.activation.BaseActivation;
 import tailor.api.backend.ComputeBackend;
+import tailor.api.data.DatasetProvider;
+import tailor.api.optim.OptimizerProvider;
 import tailor.api.init.Initializer;
 import tailor.api.model.ModelFamily;
 import tailor.api.shaping.ActivationTransform;
@@ -21,12 +23,17 @@ public final class PluginCatalog {
   private final Map<String, ModelFamily> models;
   private final Map<String, Initializer> initializers;
   private final Map<String, ComputeBackend> backends;
+  private final Map<String, DatasetProvider> datasets;
+  private final Map<String, OptimizerProvider> optimizers;
 
   @Inject
   PluginCatalog(Map<String, BaseActivation> activations, Map<String, ActivationTransform> transforms,
       Map<String, ModelFamily> models, Map<String, Initializer> initializers,
-      Map<String, ComputeBackend> backends) {
+      Map<String, ComputeBackend> backends, Map<String, DatasetProvider> datasets,
+      Map<String, OptimizerProvider> optimizers) {
     this.backends = backends;
+    this.datasets = datasets;
+    this.optimizers = optimizers;
     this.activations = activations;
     this.transforms = transforms;
     this.models = models;
@@ -36,6 +43,21 @@ public final class PluginCatalog {
   /** The compute backend named {@code name}. */
   public ComputeBackend backend(String name, String source) {
     return find(backends, "backend", name, source);
+  }
+
+  /** The dataset named {@code name}. */
+  public DatasetProvider dataset(String name, String source) {
+    return find(datasets, "dataset", name, source);
+  }
+
+  /** The optimizer named {@code name}. */
+  public OptimizerProvider optimizer(String name, String source) {
+    return find(optimizers, "optimizer", name, source);
+  }
+
+  /** Names of the optimizers. */
+  public List<String> optimizerNames() {
+    return List.copyOf(optimizers.keySet());
   }
 
   /** The initializer named {@code name}. */
@@ -81,6 +103,8 @@ public final class PluginCatalog {
     add(rows, "activation", activations);
     add(rows, "model", models);
     add(rows, "initializer", initializers);
+    add(rows, "dataset", datasets);
+    add(rows, "optimizer", optimizers);
     for (ComputeBackend b : backends.values()) {
       String why = b.unavailableReason();
       rows.add(new Row("backend", b.name(), b.version(), PluginsModule.origin(b), location(b),

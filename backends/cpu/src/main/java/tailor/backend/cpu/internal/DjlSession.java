@@ -88,8 +88,14 @@ final class DjlSession implements BackendSession {
       throw new IllegalArgumentException(String.format(Locale.ROOT,
           "%d values do not fill shape %s", data.length, java.util.Arrays.toString(shape)));
     }
-    NDArray a = manager.create(data, new Shape(s));
-    return djlType == DataType.FLOAT64 ? a : a.toType(djlType, false);
+    if (djlType == DataType.FLOAT64) {
+      return manager.create(data, new Shape(s));
+    }
+    float[] f = new float[data.length];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = (float) data[i];
+    }
+    return manager.create(f, new Shape(s));
   }
 
   @Override
@@ -164,6 +170,49 @@ final class DjlSession implements BackendSession {
     }
     pendingTaps.clear();
     return value;
+  }
+
+  @Override
+  public double[] evaluate(Supplier<Tensor> forward) {
+    try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+      scope.suppressNotUsedWarning();
+      boolean previous = ai.djl.pytorch.jni.JniUtils.isGradMode();
+      ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+      try {
+        return hostDoubles(nd(forward.get()));
+      } finally {
+        ai.djl.pytorch.jni.JniUtils.setGradMode(previous);
+      }
+    }
+  }
+
+  @Override
+  public double[] gradientArray(Tensor parameter) {
+    NDArray a = nd(parameter);
+    if (!a.hasGradient()) {
+      return new double[Math.toIntExact(a.size())];
+    }
+    try (NDArray g = a.getGradient()) {
+      return hostDoubles(g);
+    }
+  }
+
+  /** The elements as doubles, freeing any converted copy. */
+  static double[] hostDoubles(NDArray a) {
+    if (a.getDataType() == DataType.FLOAT64) {
+      return a.toDoubleArray();
+    }
+    float[] f = a.toFloatArray();
+    double[] d = new double[f.length];
+    for (int i = 0; i < f.length; i++) {
+      d[i] = f[i];
+    }
+    return d;
+  }
+
+  @Override
+  public void reseed(long seed) {
+    engine.setRandomSeed((int) (seed ^ (seed >>> 32)));
   }
 
   @Override

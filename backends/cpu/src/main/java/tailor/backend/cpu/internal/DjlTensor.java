@@ -25,7 +25,7 @@ final class DjlTensor implements Tensor {
 
   @Override
   public double[] toArray() {
-    return array.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+    return DjlSession.hostDoubles(array);
   }
 
   @Override

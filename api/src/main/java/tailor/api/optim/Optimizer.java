@@ -1,0 +1,29 @@
+package tailor.api.optim;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An optimizer instance: optax's init/update pair over the parameter tree, with its state
+ * exposed for checkpoints. Not thread-safe.
+ */
+public interface Optimizer {
+
+  /** Creates the state for these parameters; {@code totalSteps} sizes the schedule. */
+  void init(List<ParamSpec> params, long totalSteps);
+
+  /** The learning rate the schedule gives at {@code step}. */
+  double learningRate(long step);
+
+  /** One step: turns the gradients into an update and applies it to the parameters in place. */
+  void update(StepContext context);
+
+  /** The state (momentum buffers, counters) by name, for checkpoints. */
+  Map<String, double[]> state();
+
+  /**
+   * Restores a state saved by {@link #state()} of an optimizer with the same configuration and
+   * parameters; a missing or mis-sized entry is an error.
+   */
+  void restore(Map<String, double[]> state);
+}

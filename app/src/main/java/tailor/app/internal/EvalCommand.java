@@ -1,0 +1,94 @@
+package tailor.app.internal;
+
+import com.google.gson.JsonObject;
+import jakarta.inject.Inject;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import tailor.api.TailorException;
+
+/**
+ * {@code tailor eval --checkpoint DIR}: rebuilds the network a checkpoint was trained as, loads
+ * its weights and reports loss, top-1 and top-5 on a dataset's test split (by default the one it
+ * was trained on).
+ */
+final class EvalCommand {
+  private final PluginCatalog plugins;
+
+  @Inject
+  EvalCommand(PluginCatalog plugins) {
+    this.plugins = plugins;
+  }
+
+  static final String USAGE = String.join("\n",
+      "usage: tailor eval --checkpoint DIR [--dataset NAME] [--data DIR] [--batch N] [--threads N] [--json]",
+      "",
+      "Evaluates the weights in DIR/checkpoint.tlr (the --out folder of tailor train) on the test",
+      "split of the dataset it was trained on, or of --dataset/--data (same number of classes).");
+
+  int run(List<String> tokens, PrintStream out) {
+    Args a = Args.parse(tokens, Set.of("checkpoint", "dataset", "data", "batch", "threads",
+        "loader-threads"), Set.of("json", "help"), "eval");
+    if (a.flag("help")) {
+      out.println(USAGE);
+      return 0;
+    }
+    if (!a.has("checkpoint")) {
+      throw TailorException.user("tailor eval needs --checkpoint DIR (the --out folder of a training run)");
+    }
+    Path dir = Path.of(a.string("checkpoint", ""));
+    Checkpoint ck = Checkpoint.read(dir);
+    Map<String, String> saved = TrainCommand.values(ck.config);
+    Map<String, String> over = new LinkedHashMap<>();
+    if (a.has("dataset")) {
+      over.put("dataset", a.string("dataset", ""));
+      over.put("data", a.string("data", ""));
+    } else if (a.has("data")) {
+      over.put("data", a.string("data", ""));
+    }
+    if (a.has("threads")) {
+      over.put("threads", a.string("threads", ""));
+    }
+    if (a.has("loader-threads")) {
+      over.put("loader_threads", a.string("loader-threads", ""));
+    }
+    List<RunConfig.Layer> layers = new ArrayList<>();
+    layers.add(new RunConfig.Layer("checkpoint " + dir, saved));
+    layers.add(new RunConfig.Layer("command line", over));
+    RunConfig c = RunConfig.resolve(name -> plugins.optimizer(name, "checkpoint").defaults(), layers);
+    int batch = a.has("batch") ? a.integer("batch") : 256;
+    if (batch < 1) {
+      throw TailorException.user("--batch " + batch + " must be >= 1");
+    }
+    String trainedOn = saved.get("dataset");
+    try (ModelBuild b = new ModelBuild(plugins, c)) {
+      Trainer.restoreWeights(b, ck);
+      Trainer.Eval e = Trainer.evaluate(b, batch);
+      if (a.flag("json")) {
+        JsonObject o = new JsonObject();
+        o.addProperty("checkpoint", dir.toString());
+        o.addProperty("step", ck.position.step());
+        o.addProperty("dataset", c.string("dataset"));
+        o.addProperty("examples", e.examples());
+        o.addProperty("loss", e.loss());
+        o.addProperty("top1", e.top1());
+        if (!Double.isNaN(e.top5())) {
+          o.addProperty("top5", e.top5());
+        }
+        out.println(o);
+      } else {
+        out.printf(Locale.ROOT, "%s, step %d (trained on %s): %s%n", b.graph.describe(),
+            ck.position.step(), trainedOn, b.data.describe());
+        out.printf(Locale.ROOT, "test: %,d examples, loss %.4f, top-1 %.2f%%%s%n", e.examples(),
+            e.loss(), 100 * e.top1(), Double.isNaN(e.top5()) ? ""
+                : String.format(Locale.ROOT, ", top-5 %.2f%%", 100 * e.top5()));
+      }
+      return 0;
+    }
+  }
+}

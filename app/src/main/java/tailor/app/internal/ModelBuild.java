@@ -1,0 +1,242 @@
+package tailor.app.internal;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import tailor.api.Names;
+import tailor.api.TailorException;
+import tailor.api.activation.BaseActivation;
+import tailor.api.activation.ShapedActivation;
+import tailor.api.backend.BackendOptions;
+import tailor.api.backend.BackendSession;
+import tailor.api.backend.ComputeBackend;
+import tailor.api.backend.DType;
+import tailor.api.data.DataOptions;
+import tailor.api.data.Dataset;
+import tailor.api.init.InitOptions;
+import tailor.api.init.Initializer;
+import tailor.api.model.ModelFamily;
+import tailor.api.model.ModelSpec;
+import tailor.api.shaping.ActivationTransform;
+import tailor.api.shaping.ShapingTargets;
+import tailor.kernelshaping.PerLocationNormalization;
+import tailor.kernelshaping.Shaper;
+import tailor.models.LayerGraph;
+import tailor.models.ModelSummary;
+import tailor.models.Network;
+
+/**
+ * Everything a run builds from its configuration, checked at the boundary: the dataset, the
+ * architecture, the (shaped) activation, the initializer and the network on a backend session.
+ * Training and {@code tailor eval} build through here, so a checkpoint's configuration rebuilds
+ * the same network.
+ */
+final class ModelBuild implements AutoCloseable {
+  static final List<String> METHODS = List.of("tat", "dks", "untransformed", "eoc");
+
+  final RunConfig config;
+  final Dataset data;
+  final PerLocationNormalization.Homogeneous pln;
+  final List<Integer> input;
+  final LayerGraph graph;
+  final ShapedActivation activation;
+  final String transformName;
+  final Initializer initializer;
+  final BackendSession session;
+  final Network network;
+  final ModelSummary summary;
+  final int threads;
+
+  ModelBuild(PluginCatalog plugins, RunConfig c) {
+    this.config = c;
+    String method = c.string("method");
+    if (!METHODS.contains(method)) {
+      throw TailorException.user(Names.unknown("method", method, c.source("method"), METHODS));
+    }
+    String actName = c.string("activation");
+    if (method.equals("eoc")) {
+      if (!c.source("activation").equals("default") && !actName.equals("relu")) {
+        throw TailorException.user("--method eoc is ReLU at the edge of chaos (He init, sigma_w^2 = 2); "
+            + "it takes no --activation " + actName + "; drop --activation or use --method tat");
+      }
+      actName = "relu";
+    }
+    BaseActivation base = plugins.activation(actName, c.source("activation"));
+    String norm = c.string("norm");
+    if (!List.of("none", "batch").contains(norm)) {
+      throw TailorException.user(Names.unknown("normalization", norm, c.source("norm"), List.of("none", "batch")));
+    }
+    if (norm.equals("batch") && (method.equals("tat") || method.equals("dks"))) {
+      throw TailorException.user(String.format(Locale.ROOT,
+          "--norm batch cannot be combined with --method %s: DKS and TAT shape networks without "
+              + "normalization layers (batch norm breaks their Q/C-map theory); use --norm none, or "
+              + "--method untransformed (or eoc) for the batch-norm ResNet baseline", method));
+    }
+
+    // Data first: its shape and classes size the model.
+    String dsName = c.string("dataset");
+    var provider = plugins.dataset(dsName, c.source("dataset"));
+    String dir = c.string("data");
+    if (provider.needsDirectory() && dir.isEmpty()) {
+      throw TailorException.user(String.format(Locale.ROOT,
+          "dataset %s needs its files: pass --data DIR (%s)", dsName, provider.description()));
+    }
+    long loaderThreads = c.integer("loader_threads");
+    if (loaderThreads < 1 || loaderThreads > 64) {
+      throw TailorException.user("--loader-threads " + loaderThreads + " must be from 1 to 64");
+    }
+    long imageSize = c.integer("image_size");
+    if (imageSize < 0 || imageSize > 4096) {
+      throw TailorException.user("--image-size " + imageSize + " must be from 0 (default) to 4096");
+    }
+    this.data = provider.open(new DataOptions(dir.isEmpty() ? null : Path.of(dir), (int) imageSize,
+        (int) loaderThreads, c.string("augment")));
+    String plnName = c.string("pln");
+    switch (plnName) {
+      case "off":
+        pln = null;
+        break;
+      case "on":
+        pln = PerLocationNormalization.Homogeneous.ONE;
+        break;
+      case "avg_q":
+        pln = PerLocationNormalization.Homogeneous.AVG_Q;
+        break;
+      default:
+        throw TailorException.user(Names.unknown("per-location normalization", plnName, c.source("pln"),
+            List.of("off", "on", "avg_q")));
+    }
+    List<Integer> shape = new ArrayList<>(data.exampleShape());
+    if (pln != null) {
+      if (shape.size() != 3) {
+        throw TailorException.user("--pln applies to image data [C, H, W]; " + dsName + " gives " + shape);
+      }
+      shape.set(0, PerLocationNormalization.outputChannels(shape.get(0), pln));
+    }
+    this.input = List.copyOf(shape);
+
+    // The architecture.
+    String model = c.string("model");
+    ModelFamily family = plugins.model(model, c.source("model"));
+    long depth = c.integer("depth");
+    if (depth < 1 || depth > 100_000) {
+      throw TailorException.user(String.format(Locale.ROOT, "depth %d (from %s) must be from 1 to 100000",
+          depth, c.source("depth")));
+    }
+    ShapeService.requireDepth(family, model, (int) depth, c.source("depth"));
+    boolean resnet = !family.depths().isEmpty();
+    String sw = c.string("shortcut_weight");
+    Double w;
+    if (sw.equals("none")) {
+      w = null;
+    } else {
+      try {
+        w = Double.parseDouble(sw);
+      } catch (NumberFormatException e) {
+        throw TailorException.user("--shortcut-weight '" + sw + "' is not a number in [0, 1] or none");
+      }
+      if (!(w >= 0 && w <= 1)) {
+        throw TailorException.user("--shortcut-weight " + sw + " is outside [0, 1]; 0 means no skips");
+      }
+    }
+    ModelSpec spec = ModelSpec.of((int) depth).withWidth(c.number("width"))
+        .withClasses(data.classNames().size()).withInput(input).withDropout(c.number("dropout"));
+    if (resnet) {
+      spec = spec.withStem(c.string("stem")).withBlock(c.string("block")).withNorm(norm)
+          .withShortcutWeight(w);
+    } else {
+      if (norm.equals("batch")) {
+        throw TailorException.user("mlp has no normalization layers; --norm batch applies to resnet only");
+      }
+      if (w == null || w != 0.0) {
+        throw TailorException.user("mlp has no shortcuts; --shortcut-weight applies to resnet only");
+      }
+    }
+    this.graph = (LayerGraph) family.describe(spec);
+    this.summary = ModelSummary.of(graph, input);
+
+    // The activation.
+    if (method.equals("eoc")) {
+      this.transformName = "untransformed";
+      this.activation = ShapedActivation.identity(base);
+    } else {
+      this.transformName = Shaper.transformFor(method, base);
+      if (method.equals("tat") && base.name().equals("relu")) {
+        throw TailorException.user("relu cannot be shaped by TAT; use leaky_relu (TAT-LReLU) or a "
+            + "smooth activation, or --method eoc for the ReLU baseline");
+      }
+      ActivationTransform t = plugins.transform(transformName, c.source("method"));
+      String rejected = t.rejects(base);
+      if (rejected != null) {
+        throw TailorException.user(rejected);
+      }
+      if (!transformName.equals("untransformed")) {
+        String why = graph.shapingIncompatibility();
+        if (why != null) {
+          throw TailorException.user("--method " + method + " cannot shape this network: " + why);
+        }
+      }
+      ShapingTargets targets = ShapingTargets.defaults().withEta(c.number("eta"))
+          .withTau(c.number("tau")).withZeta(c.number("zeta"));
+      this.activation = t.shape(base, targets, graph.subnetMaxFunction());
+    }
+
+    // The initializer.
+    String init = c.string("init");
+    if (init.equals("auto")) {
+      init = method.equals("eoc") ? "he" : "suo";
+    }
+    this.initializer = plugins.initializer(init, c.source("init"));
+    double sigmaW = c.number("sigma_w");
+    if (!(sigmaW > 0)) {
+      throw TailorException.user("--sigma-w " + sigmaW + " must be > 0");
+    }
+    InitOptions io = new InitOptions(init.equals("suo") ? sigmaW : Double.NaN, 0.0, false);
+
+    // The backend.
+    long t = c.integer("threads");
+    if (t < 0 || t > 1024) {
+      throw TailorException.user("--threads " + t + " must be from 0 (all cores) to 1024");
+    }
+    this.threads = t == 0 ? Runtime.getRuntime().availableProcessors() : (int) t;
+    ComputeBackend backend = plugins.backend(c.string("backend"), c.source("backend"));
+    String why = backend.unavailableReason();
+    if (why != null) {
+      throw TailorException.user("backend " + backend.name() + " is not usable here: " + why);
+    }
+    this.session = backend.open(new BackendOptions(threads, DType.FLOAT32, c.integer("seed")));
+    try {
+      this.network = Network.build(graph, input, session, activation, initializer, io,
+          new SplittableRandom(c.integer("seed"))).withTaps(false);
+    } catch (RuntimeException e) {
+      session.close();
+      throw e;
+    }
+  }
+
+  /** The input batch as the network sees it (per-location normalized when --pln is on). */
+  float[] prepare(float[] x, int n) {
+    if (pln == null) {
+      return x;
+    }
+    List<Integer> s = data.exampleShape();
+    return PerLocationNormalization.apply(x, n, s.get(0), s.get(1) * s.get(2), pln, 1.0);
+  }
+
+  /** The batch shape [n, input...]. */
+  int[] batchShape(int n) {
+    int[] shape = new int[input.size() + 1];
+    shape[0] = n;
+    for (int i = 0; i < input.size(); i++) {
+      shape[i + 1] = input.get(i);
+    }
+    return shape;
+  }
+
+  @Override
+  public void close() {
+    session.close();
+  }
+}

@@ -1,0 +1,126 @@
+package tailor.app.internal;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.geom.Path2D;
+import java.util.Locale;
+
+/** One chart area. */
+final class PlotPanel {
+  private final Graphics2D g;
+  private final int x0;
+  private final int y0;
+  private final int w;
+  private final int h;
+  private final double xmin;
+  private final double xmax;
+  private final double ymin;
+  private final double ymax;
+  private final String xlabel;
+  private final String ylabel;
+  private final String title;
+
+  PlotPanel(Graphics2D g, int x0, int y0, int w, int h, double xmin, double xmax, double ymin,
+      double ymax, String xlabel, String ylabel, String title) {
+    this.g = g;
+    this.x0 = x0;
+    this.y0 = y0;
+    this.w = w;
+    this.h = h;
+    this.xmin = xmin;
+    this.xmax = xmax;
+    this.ymin = ymin;
+    this.ymax = ymax;
+    this.xlabel = xlabel;
+    this.ylabel = ylabel;
+    this.title = title;
+  }
+
+  double px(double x) {
+    return x0 + (x - xmin) / (xmax - xmin) * w;
+  }
+
+  double py(double y) {
+    return y0 + h - (y - ymin) / (ymax - ymin) * h;
+  }
+
+  void axes(double[] xt, double[] yt) {
+    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+    g.setStroke(new BasicStroke(1f));
+    for (double x : xt) {
+      g.setColor(new Color(0xEEEEEE));
+      g.drawLine((int) px(x), y0, (int) px(x), y0 + h);
+      g.setColor(Color.DARK_GRAY);
+      String s = label(x);
+      g.drawString(s, (int) px(x) - g.getFontMetrics().stringWidth(s) / 2, y0 + h + 18);
+    }
+    for (double y : yt) {
+      g.setColor(new Color(0xEEEEEE));
+      g.drawLine(x0, (int) py(y), x0 + w, (int) py(y));
+      g.setColor(Color.DARK_GRAY);
+      String s = label(y);
+      g.drawString(s, x0 - 8 - g.getFontMetrics().stringWidth(s), (int) py(y) + 5);
+    }
+    g.setColor(Color.BLACK);
+    g.drawRect(x0, y0, w, h);
+    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
+    g.drawString(xlabel, x0 + w / 2 - g.getFontMetrics().stringWidth(xlabel) / 2, y0 + h + 40);
+    Graphics2D r = (Graphics2D) g.create();
+    r.rotate(-Math.PI / 2);
+    r.drawString(ylabel, -(y0 + h / 2) - r.getFontMetrics().stringWidth(ylabel) / 2, x0 - 45);
+    r.dispose();
+    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+    g.drawString(title, x0, y0 - 10);
+  }
+
+  void line(double[] xs, double[] ys, Color c, boolean dashed) {
+    Path2D.Double p = new Path2D.Double();
+    boolean started = false;
+    for (int i = 0; i < xs.length; i++) {
+      if (!Double.isFinite(ys[i])) {
+        continue;
+      }
+      double yy = Math.max(ymin, Math.min(ymax, ys[i]));
+      if (!started) {
+        p.moveTo(px(xs[i]), py(yy));
+        started = true;
+      } else {
+        p.lineTo(px(xs[i]), py(yy));
+      }
+    }
+    g.setColor(c);
+    g.setStroke(dashed
+        ? new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f, new float[] {6f, 5f}, 0f)
+        : new BasicStroke(2.5f));
+    g.draw(p);
+  }
+
+  void legend(String[] names, Color[] colors) {
+    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+    int lx = x0 + 14;
+    int ly = y0 + 20;
+    for (int i = 0; i < names.length; i++) {
+      g.setColor(colors[i]);
+      g.setStroke(new BasicStroke(3f));
+      g.drawLine(lx, ly + 20 * i - 4, lx + 24, ly + 20 * i - 4);
+      g.setColor(Color.BLACK);
+      g.drawString(names[i], lx + 32, ly + 20 * i);
+    }
+  }
+
+  void note(String s) {
+    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+    g.setColor(Color.BLACK);
+    g.drawString(s, x0 + w - 12 - g.getFontMetrics().stringWidth(s), y0 + h - 12);
+  }
+
+  private static String label(double v) {
+    if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+      return Long.toString((long) v);
+    }
+    String s = String.format(Locale.ROOT, "%.3f", v);
+    return s.replaceAll("0+$", "");
+  }
+}

@@ -1,0 +1,408 @@
+package tailor.app.internal;
+
+import com.google.gson.JsonObject;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import tailor.api.TailorException;
+import tailor.api.backend.BackendSession;
+import tailor.api.backend.Tensor;
+import tailor.api.data.Dataset;
+import tailor.api.data.Split;
+import tailor.api.optim.Optimizer;
+import tailor.api.optim.ParamSpec;
+import tailor.api.optim.StepContext;
+import tailor.datasets.BatchStream;
+import tailor.models.Network;
+
+/**
+ * The training loop: seeded batches from the background loader, forward and backward on the
+ * backend, the optimizer's update on the host copy of the parameters, metrics, evaluation every
+ * few epochs, atomic checkpoints, and the divergence guard. Parameters are kept on the host in
+ * double precision (the backend holds float32 copies), and a checkpoint stores that host state,
+ * the optimizer state and the position, so a resumed run continues bit for bit.
+ */
+final class Trainer {
+  /** Test-split metrics. */
+  record Eval(double loss, double top1, double top5, int examples) {}
+
+  /** What a run ended with. */
+  record Outcome(long steps, double lastLoss, Eval eval, double trainSeconds, double imagesPerSecond,
+      boolean stoppedEarly) {}
+
+  private final ModelBuild b;
+  private final Optimizer optimizer;
+  private final Path out;
+  private final Progress progress;
+  private final List<Network.Parameter> params;
+  private final List<ParamSpec> specs = new ArrayList<>();
+  private final double[][] host;
+  private final double[][] grads;
+  private final long total;
+  private final int batch;
+  private final long perEpoch;
+
+  Trainer(ModelBuild b, Optimizer optimizer, Path out, Progress progress) {
+    this.b = b;
+    this.optimizer = optimizer;
+    this.out = out;
+    this.progress = progress;
+    RunConfig c = b.config;
+    long bs = c.integer("batch");
+    if (bs < 1 || bs > 1_000_000) {
+      throw TailorException.user("--batch " + bs + " must be from 1 to 1000000");
+    }
+    this.batch = (int) bs;
+    int n = b.data.size(Split.TRAIN);
+    if (n < batch) {
+      throw TailorException.user(String.format(Locale.ROOT,
+          "the training split has %,d examples, fewer than one batch of %d; use a smaller --batch", n, batch));
+    }
+    this.perEpoch = BatchStream.batchesPerEpoch(n, batch, true);
+    long steps = c.integer("steps");
+    long epochs = c.integer("epochs");
+    if (steps < 0 || epochs < 0 || (steps == 0 && epochs == 0)) {
+      throw TailorException.user("give a positive --epochs or --steps (now epochs " + epochs
+          + ", steps " + steps + ")");
+    }
+    this.total = steps > 0 ? steps : epochs * perEpoch;
+    for (String k : List.of("eval_every", "checkpoint_every", "log_every")) {
+      if (c.integer(k) < 1) {
+        throw TailorException.user("--" + k.replace('_', '-') + " " + c.integer(k) + " must be >= 1");
+      }
+    }
+    double ls = c.number("label_smoothing");
+    if (!(ls >= 0 && ls < 1)) {
+      throw TailorException.user("--label-smoothing " + ls + " must be in [0, 1)");
+    }
+    this.params = b.network.parameters();
+    this.host = new double[params.size()][];
+    this.grads = new double[params.size()][];
+    for (int i = 0; i < params.size(); i++) {
+      specs.add(params.get(i).spec());
+      host[i] = params.get(i).tensor().toArray();
+    }
+    optimizer.init(specs, total);
+  }
+
+  long totalSteps() {
+    return total;
+  }
+
+  long stepsPerEpoch() {
+    return perEpoch;
+  }
+
+  /** Restores parameters, buffers, optimizer state; returns the position to continue from. */
+  Checkpoint.Position restore(Checkpoint ck) {
+    double[][] restored = restoreWeights(b, ck);
+    for (int i = 0; i < params.size(); i++) {
+      host[i] = restored[i];
+    }
+    Map<String, double[]> state = new LinkedHashMap<>();
+    ck.tensors.forEach((k, v) -> {
+      if (k.startsWith("opt/")) {
+        state.put(k.substring(4), v);
+      }
+    });
+    optimizer.restore(state);
+    return ck.position;
+  }
+
+  /** Loads a checkpoint's parameters and buffers into the network; returns the parameters. */
+  static double[][] restoreWeights(ModelBuild b, Checkpoint ck) {
+    BackendSession s = b.session;
+    List<Network.Parameter> ps = b.network.parameters();
+    double[][] out = new double[ps.size()][];
+    for (int i = 0; i < ps.size(); i++) {
+      Network.Parameter p = ps.get(i);
+      double[] v = ck.tensors.get("param/" + p.name());
+      int n = p.spec().size();
+      if (v == null || v.length != n) {
+        throw TailorException.user("the checkpoint has no parameter " + p.name() + " of " + n
+            + " values; it was written for another model");
+      }
+      out[i] = v.clone();
+      s.assign(p.tensor(), out[i]);
+    }
+    for (Network.Buffer buf : b.network.buffers()) {
+      double[] v = ck.tensors.get("buffer/" + buf.name());
+      if (v == null) {
+        throw TailorException.user("the checkpoint has no buffer " + buf.name()
+            + "; it was written for another model");
+      }
+      s.assign(buf.tensor(), v);
+    }
+    return out;
+  }
+
+  private Checkpoint checkpoint(Checkpoint.Position p) {
+    Map<String, double[]> t = new LinkedHashMap<>();
+    for (int i = 0; i < params.size(); i++) {
+      t.put("param/" + params.get(i).name(), host[i]);
+    }
+    for (Network.Buffer buf : b.network.buffers()) {
+      t.put("buffer/" + buf.name(), buf.tensor().toArray());
+    }
+    optimizer.state().forEach((k, v) -> t.put("opt/" + k, v));
+    return new Checkpoint(b.config.toJson(), p, t);
+  }
+
+  /** The weights as safetensors (float32, PyTorch names and layouts). */
+  void export(Path file) {
+    Map<String, Safetensors.Entry> t = new LinkedHashMap<>();
+    for (int i = 0; i < params.size(); i++) {
+      t.put(params.get(i).name(), new Safetensors.Entry(params.get(i).shape(), host[i]));
+    }
+    for (Network.Buffer buf : b.network.buffers()) {
+      t.put(buf.name(), new Safetensors.Entry(buf.shape(), buf.tensor().toArray()));
+    }
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put("format", "pt");
+    meta.put("producer", "tailor " + AppModule.VERSION);
+    meta.put("architecture", b.graph.describe());
+    meta.put("activation", b.activation.toString());
+    Safetensors.write(file, t, meta);
+  }
+
+  /**
+   * Trains from {@code start} to the end (or to stop_after steps).
+   *
+   * @param start where to begin (step 0 for a new run)
+   * @param metrics where rows go
+   */
+  Outcome run(Checkpoint.Position start, Metrics metrics) {
+    RunConfig c = b.config;
+    BackendSession s = b.session;
+    Network net = b.network;
+    Dataset data = b.data;
+    long seed = c.integer("seed");
+    long stopAfter = c.integer("stop_after");
+    int loaderThreads = (int) c.integer("loader_threads");
+    double smoothing = c.number("label_smoothing");
+    long logEvery = c.integer("log_every");
+    long ckEvery = c.integer("checkpoint_every");
+    long evalEvery = c.integer("eval_every");
+    int classes = data.classNames().size();
+
+    long step = start.step();
+    long epoch = start.epoch();
+    int inEpoch = start.batchInEpoch();
+    double lastGood = start.lastLoss();
+    long lastCheckpoint = -1;
+    double windowLoss = 0;
+    double windowCorrect = 0;
+    long windowExamples = 0;
+    long windowSteps = 0;
+    long windowStart = System.nanoTime();
+    long t0 = System.nanoTime();
+    double trainNanos = 0;
+    long imagesSeen = 0;
+    Eval eval = null;
+    long evalStep = -1;
+    boolean stopped = false;
+    progress.start(step, total, perEpoch);
+    StepContextImpl ctx = new StepContextImpl();
+    outer:
+    while (step < total) {
+      try (BatchStream stream = new BatchStream(data, Split.TRAIN, batch, true, seed, epoch, inEpoch,
+          loaderThreads)) {
+        while (stream.hasNext() && step < total) {
+          long ts = System.nanoTime();
+          BatchStream.Batch bt = stream.next();
+          float[] xf = b.prepare(bt.x(), bt.size());
+          double[] xd = new double[xf.length];
+          for (int i = 0; i < xf.length; i++) {
+            xd[i] = xf[i];
+          }
+          Tensor x = s.tensor(xd, b.batchShape(bt.size()));
+          s.reseed(seed * 1_000_003L + step);
+          Tensor[] logits = new Tensor[1];
+          int[] labels = bt.labels();
+          double loss = s.backward(() -> {
+            Tensor z = net.forward(x, true);
+            logits[0] = s.keep(z);
+            return s.softmaxCrossEntropy(z, labels, smoothing);
+          });
+          s.release(x);
+          if (!Double.isFinite(loss)) {
+            progress.finish();
+            throw diverged(step, epoch, loss, lastGood, lastCheckpoint, metrics);
+          }
+          double[] z = logits[0].toArray();
+          windowCorrect += correct(z, labels, classes, 1);
+          for (int i = 0; i < params.size(); i++) {
+            grads[i] = s.gradientArray(params.get(i).tensor());
+          }
+          ctx.step = step;
+          optimizer.update(ctx);
+          for (int i = 0; i < params.size(); i++) {
+            s.assign(params.get(i).tensor(), host[i]);
+          }
+          lastGood = loss;
+          step++;
+          inEpoch++;
+          imagesSeen += bt.size();
+          trainNanos += System.nanoTime() - ts;
+          windowLoss += loss;
+          windowExamples += bt.size();
+          windowSteps++;
+          if (inEpoch == perEpoch) {
+            epoch++;
+            inEpoch = 0;
+          }
+          double epochs = epoch + (double) inEpoch / perEpoch;
+          if (step % logEvery == 0 || step == total) {
+            double secs = (System.nanoTime() - windowStart) / 1e9;
+            metrics.add(new Metrics.Row("train", step, epochs, windowLoss / windowSteps,
+                windowCorrect / windowExamples, Double.NaN, optimizer.learningRate(step - 1),
+                windowExamples / Math.max(secs, 1e-9), (System.nanoTime() - t0) / 1e9));
+            windowLoss = 0;
+            windowCorrect = 0;
+            windowExamples = 0;
+            windowSteps = 0;
+            windowStart = System.nanoTime();
+          }
+          progress.update(step, epoch, loss, imagesSeen / (trainNanos / 1e9), eval);
+          boolean epochEnd = inEpoch == 0;
+          if ((epochEnd && epoch % evalEvery == 0) || step == total) {
+            eval = evaluate(b, Math.max(batch, 256));
+            evalStep = step;
+            metrics.add(new Metrics.Row("test", step, epochs, eval.loss(), eval.top1(), eval.top5(),
+                Double.NaN, 0, (System.nanoTime() - t0) / 1e9));
+            progress.evaluated(step, epoch, eval);
+            windowStart = System.nanoTime();
+          }
+          Checkpoint.Position pos = new Checkpoint.Position(step, epoch, inEpoch, loss);
+          boolean stopNow = stopAfter > 0 && step >= stopAfter && step < total;
+          if (step % ckEvery == 0 || step == total || stopNow) {
+            checkpoint(pos).write(out);
+            lastCheckpoint = step;
+          }
+          if (stopNow) {
+            stopped = true;
+            break outer;
+          }
+          if (epochEnd) {
+            break; // the next epoch gets a fresh order
+          }
+        }
+      }
+    }
+    progress.finish();
+    double secs = trainNanos / 1e9;
+    if (!stopped && evalStep != step) {
+      eval = evaluate(b, Math.max(batch, 256));
+    }
+    return new Outcome(step, lastGood, eval, secs, imagesSeen / Math.max(secs, 1e-9), stopped);
+  }
+
+  private TailorException diverged(long step, long epoch, double loss, double lastGood,
+      long lastCheckpoint, Metrics metrics) {
+    Map<String, Object> o = b.config.optimizerSettings();
+    Object lr = o.get("learning_rate");
+    String where = lastCheckpoint >= 0
+        ? String.format(Locale.ROOT, "the last good checkpoint (step %d) is kept in %s", lastCheckpoint,
+            out.resolve(Checkpoint.FILE))
+        : String.format(Locale.ROOT, "no checkpoint had been written yet (--checkpoint-every %d)",
+            b.config.integer("checkpoint_every"));
+    TrainPlot.write(out.resolve("training.png"), "diverged: " + b.graph.describe(), metrics.rows());
+    return TailorException.user(String.format(Locale.ROOT,
+        "training diverged at step %d (epoch %d): the loss is %s (last good loss %.4g); %s. "
+            + "Hint: lower the learning rate (now %s, e.g. --lr %s) or warm up longer (--warmup)",
+        step + 1, epoch + 1, Double.toString(loss), lastGood, where, lr,
+        lr instanceof Double d ? String.format(Locale.ROOT, "%.3g", d / 3) : "smaller"));
+  }
+
+  /** Loss, top-1 and top-5 (more than 5 classes) on the whole test split, in file order. */
+  static Eval evaluate(ModelBuild b, int batchSize) {
+    Dataset data = b.data;
+    int n = data.size(Split.TEST);
+    if (n == 0) {
+      throw TailorException.user("the test split of " + b.config.string("dataset") + " is empty");
+    }
+    int classes = data.classNames().size();
+    BackendSession s = b.session;
+    double loss = 0;
+    double top1 = 0;
+    double top5 = 0;
+    try (BatchStream stream = new BatchStream(data, Split.TEST, batchSize, false, 0, 0, 0,
+        (int) b.config.integer("loader_threads"))) {
+      while (stream.hasNext()) {
+        BatchStream.Batch bt = stream.next();
+        float[] xf = b.prepare(bt.x(), bt.size());
+        double[] xd = new double[xf.length];
+        for (int i = 0; i < xf.length; i++) {
+          xd[i] = xf[i];
+        }
+        Tensor x = s.tensor(xd, b.batchShape(bt.size()));
+        double[] z = s.evaluate(() -> b.network.forward(x, false));
+        s.release(x);
+        int[] labels = bt.labels();
+        for (int e = 0; e < bt.size(); e++) {
+          double max = Double.NEGATIVE_INFINITY;
+          for (int k = 0; k < classes; k++) {
+            max = Math.max(max, z[e * classes + k]);
+          }
+          double sum = 0;
+          for (int k = 0; k < classes; k++) {
+            sum += Math.exp(z[e * classes + k] - max);
+          }
+          loss += max + Math.log(sum) - z[e * classes + labels[e]];
+        }
+        top1 += correct(z, labels, classes, 1);
+        if (classes > 5) {
+          top5 += correct(z, labels, classes, 5);
+        }
+      }
+    }
+    return new Eval(loss / n, top1 / n, classes > 5 ? top5 / n : Double.NaN, n);
+  }
+
+  /** How many rows of logits have their label among the k largest (ties count against). */
+  static int correct(double[] z, int[] labels, int classes, int k) {
+    int hits = 0;
+    for (int e = 0; e < labels.length; e++) {
+      double target = z[e * classes + labels[e]];
+      int above = 0;
+      for (int j = 0; j < classes; j++) {
+        double v = z[e * classes + j];
+        if (v > target || (v == target && j < labels[e])) {
+          above++;
+        }
+      }
+      if (above < k && !Double.isNaN(target)) {
+        hits++;
+      }
+    }
+    return hits;
+  }
+
+  private final class StepContextImpl implements StepContext {
+    long step;
+
+    @Override
+    public long step() {
+      return step;
+    }
+
+    @Override
+    public List<ParamSpec> specs() {
+      return specs;
+    }
+
+    @Override
+    public double[][] gradients() {
+      return grads;
+    }
+
+    @Override
+    public double[][] parameters() {
+      return host;
+    }
+  }
+}

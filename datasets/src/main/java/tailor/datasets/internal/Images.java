@@ -1,0 +1,92 @@
+package tailor.datasets.internal;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import tailor.api.TailorException;
+
+/** Image decoding (JPEG, PNG through ImageIO) and bilinear crop-and-resize. */
+final class Images {
+  private Images() {}
+
+  /** A decoded RGB image: pixels 0xRRGGBB, row-major. */
+  record Rgb(int width, int height, int[] pixels) {}
+
+  /**
+   * Decodes a file; an unreadable file is a user error naming it and its record.
+   *
+   * @param what e.g. "record 4,042 of train"
+   */
+  static Rgb decode(Path file, String what) {
+    BufferedImage img;
+    try (InputStream in = Files.newInputStream(file)) {
+      img = ImageIO.read(in);
+    } catch (IOException | RuntimeException e) {
+      img = null;
+    }
+    if (img == null) {
+      throw TailorException.user(String.format(Locale.ROOT,
+          "%s is not a readable image (%s); JPEG and PNG are supported", file, what));
+    }
+    int w = img.getWidth();
+    int h = img.getHeight();
+    return new Rgb(w, h, img.getRGB(0, 0, w, h, null, 0, w));
+  }
+
+  /** The image as CHW bytes (must already be the right size). */
+  static byte[] chw(Rgb im) {
+    int plane = im.width * im.height;
+    byte[] out = new byte[3 * plane];
+    for (int i = 0; i < plane; i++) {
+      int p = im.pixels[i];
+      out[i] = (byte) (p >> 16);
+      out[plane + i] = (byte) (p >> 8);
+      out[2 * plane + i] = (byte) p;
+    }
+    return out;
+  }
+
+  /**
+   * Crops the box (x0, y0, cw, ch) of {@code im}, resizes it bilinearly to size x size, optionally
+   * mirrors it, and writes (v/255 - mean[c]) / std[c] as CHW floats into dst at offset.
+   */
+  static void cropResize(Rgb im, double x0, double y0, double cw, double ch, int size,
+      boolean mirror, float[] mean, float[] std, float[] dst, int offset) {
+    int plane = size * size;
+    double sx = cw / size;
+    double sy = ch / size;
+    for (int y = 0; y < size; y++) {
+      double fy = y0 + (y + 0.5) * sy - 0.5;
+      int iy = (int) Math.floor(fy);
+      double ty = fy - iy;
+      int y1 = clamp(iy, im.height);
+      int y2 = clamp(iy + 1, im.height);
+      for (int x = 0; x < size; x++) {
+        int xo = mirror ? size - 1 - x : x;
+        double fx = x0 + (x + 0.5) * sx - 0.5;
+        int ix = (int) Math.floor(fx);
+        double tx = fx - ix;
+        int x1 = clamp(ix, im.width);
+        int x2 = clamp(ix + 1, im.width);
+        int p11 = im.pixels[y1 * im.width + x1];
+        int p12 = im.pixels[y1 * im.width + x2];
+        int p21 = im.pixels[y2 * im.width + x1];
+        int p22 = im.pixels[y2 * im.width + x2];
+        for (int c = 0; c < 3; c++) {
+          int shift = 16 - 8 * c;
+          double v = (1 - ty) * ((1 - tx) * ((p11 >> shift) & 0xff) + tx * ((p12 >> shift) & 0xff))
+              + ty * ((1 - tx) * ((p21 >> shift) & 0xff) + tx * ((p22 >> shift) & 0xff));
+          dst[offset + c * plane + y * size + xo] = (float) ((v / 255.0 - mean[c]) / std[c]);
+        }
+      }
+    }
+  }
+
+  private static int clamp(int i, int n) {
+    return i < 0 ? 0 : (i >= n ? n - 1 : i);
+  }
+}
