@@ -136,7 +136,9 @@ final class TrainCommand {
     Checkpoint resumed = null;
     if (line.resume() != null) {
       resumed = Checkpoint.read(line.resume());
-      layers.add(new RunConfig.Layer("checkpoint " + line.resume(), values(resumed.config)));
+      Map<String, String> saved = values(resumed.config);
+      saved.remove("stop_after"); // an interruption point applies to the run that set it
+      layers.add(new RunConfig.Layer("checkpoint " + line.resume(), saved));
     }
     layers.add(RunConfig.environment(System.getenv()));
     if (line.config() != null) {

@@ -119,7 +119,7 @@ final class DjlSession implements BackendSession {
   public void assign(Tensor parameter, double[] data) {
     NDArray a = nd(parameter);
     NDArray v = create(data, ((DjlTensor) parameter).shape());
-    a.set(v.toByteBuffer());
+    a.set(new ai.djl.ndarray.index.NDIndex(":"), v);
     v.close();
   }
 
@@ -176,12 +176,18 @@ final class DjlSession implements BackendSession {
   public double[] evaluate(Supplier<Tensor> forward) {
     try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
       scope.suppressNotUsedWarning();
+      // Outside a GradientCollector DJL already runs with gradients off; switching them off
+      // again would only make libtorch print a deprecation warning.
       boolean previous = ai.djl.pytorch.jni.JniUtils.isGradMode();
-      ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+      if (previous) {
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+      }
       try {
         return hostDoubles(nd(forward.get()));
       } finally {
-        ai.djl.pytorch.jni.JniUtils.setGradMode(previous);
+        if (previous) {
+          ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+        }
       }
     }
   }

@@ -1,0 +1,292 @@
+package tailor.datasets;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tailor.api.TailorException;
+import tailor.api.data.DataOptions;
+import tailor.api.data.Dataset;
+import tailor.api.data.DatasetProvider;
+import tailor.api.data.Split;
+
+class DatasetsTest {
+  static final float[] CIFAR_MEAN = {0.4914f, 0.4822f, 0.4465f};
+  static final float[] CIFAR_STD = {0.2470f, 0.2435f, 0.2616f};
+
+  /** The providers this module declares ({@code provides} in module-info, in order). */
+  static List<DatasetProvider> declared() {
+    List<DatasetProvider> out = new ArrayList<>();
+    for (var p : DatasetsTest.class.getModule().getDescriptor().provides()) {
+      if (p.service().equals(DatasetProvider.class.getName())) {
+        for (String impl : p.providers()) {
+          try {
+            out.add((DatasetProvider) Class.forName(impl).getConstructor().newInstance());
+          } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  static DatasetProvider provider(String name) {
+    return declared().stream().filter(p -> p.name().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no dataset plugin " + name));
+  }
+
+  static DataOptions at(Path dir, String augmentation) {
+    return new DataOptions(dir, 0, 2, augmentation);
+  }
+
+  @Test
+  void everyPluginIsDeclaredForModulesAndClassPath() throws IOException {
+    List<String> names = new ArrayList<>();
+    List<String> classes = new ArrayList<>();
+    declared().forEach(p -> {
+      names.add(p.name());
+      classes.add(p.getClass().getName());
+    });
+    assertEquals(List.of("digits", "cifar10", "mnist", "fashion-mnist", "imagenet"), names);
+    try (var in = DatasetsTest.class.getModule()
+        .getResourceAsStream("META-INF/services/tailor.api.data.DatasetProvider")) {
+      assertEquals(classes, new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+          .lines().filter(l -> !l.isBlank()).toList());
+    }
+  }
+
+  @Test
+  void embeddedDigitsSplitAndScale() {
+    Dataset d = provider("digits").open(DataOptions.embedded());
+    assertEquals(1797, d.size(Split.TRAIN) + d.size(Split.TEST));
+    assertEquals(1442, d.size(Split.TRAIN));
+    assertEquals(List.of(1, 8, 8), d.exampleShape());
+    // Every class is split 4:1 (stratified), and the training inputs have mean square 1.
+    int[] perClass = new int[10];
+    for (int i = 0; i < d.size(Split.TEST); i++) {
+      perClass[d.label(Split.TEST, i)]++;
+    }
+    for (int c : perClass) {
+      assertTrue(c >= 34 && c <= 37, "test examples per class: " + c); // 174..183 per class
+    }
+    float[] x = new float[64];
+    double sq = 0;
+    for (int i = 0; i < d.size(Split.TRAIN); i++) {
+      d.load(Split.TRAIN, i, x, 0, null);
+      for (float v : x) {
+        sq += v * v;
+      }
+    }
+    assertEquals(1.0, sq / (64.0 * d.size(Split.TRAIN)), 1e-5);
+  }
+
+  @Test
+  void cifarBinaryRecordsAreReadExactly(@TempDir Path dir) throws IOException {
+    Fixtures.cifarBinary(dir, 3);
+    Dataset d = provider("cifar10").open(at(dir, "default"));
+    assertEquals(15, d.size(Split.TRAIN));
+    assertEquals(3, d.size(Split.TEST));
+    assertEquals("airplane", d.classNames().get(0));
+    float[] x = new float[3 * 32 * 32];
+    d.load(Split.TRAIN, 7, x, 0, null);
+    assertEquals(7, d.label(Split.TRAIN, 7));
+    for (int c = 0; c < 3; c++) {
+      for (int y = 0; y < 32; y++) {
+        for (int xx = 0; xx < 32; xx++) {
+          double expect = (Fixtures.pixel(7, c, y, xx) / 255.0 - CIFAR_MEAN[c]) / CIFAR_STD[c];
+          assertEquals(expect, x[c * 1024 + y * 32 + xx], 1e-5);
+        }
+      }
+    }
+    d.load(Split.TEST, 2, x, 0, null);
+    assertEquals((Fixtures.pixel(17, 1, 3, 4) / 255.0 - CIFAR_MEAN[1]) / CIFAR_STD[1], x[1024 + 3 * 32 + 4], 1e-5);
+  }
+
+  @Test
+  void cifarAugmentationIsAPaddedShiftAndFlip(@TempDir Path dir) throws IOException {
+    Fixtures.cifarBinary(dir, 1);
+    Dataset d = provider("cifar10").open(at(dir, "default"));
+    float[] plain = new float[3072];
+    float[] aug = new float[3072];
+    d.load(Split.TRAIN, 0, plain, 0, null);
+    SplittableRandom r = new SplittableRandom(5);
+    int flips = 0;
+    for (int trial = 0; trial < 40; trial++) {
+      d.load(Split.TRAIN, 0, aug, 0, r.split());
+      boolean found = false;
+      for (int flip = 0; flip < 2 && !found; flip++) {
+        for (int dy = -4; dy <= 4 && !found; dy++) {
+          for (int dx = -4; dx <= 4 && !found; dx++) {
+            if (matches(plain, aug, dy, dx, flip == 1)) {
+              found = true;
+              flips += flip;
+            }
+          }
+        }
+      }
+      assertTrue(found, "augmented image is not a shift of at most 4 pixels with an optional flip");
+    }
+    assertTrue(flips > 5 && flips < 35, "flips " + flips + " of 40");
+  }
+
+  private static boolean matches(float[] plain, float[] aug, int dy, int dx, boolean flip) {
+    for (int c = 0; c < 3; c++) {
+      float zero = -CIFAR_MEAN[c] / CIFAR_STD[c];
+      for (int y = 0; y < 32; y++) {
+        for (int x = 0; x < 32; x++) {
+          int sy = y + dy;
+          int sx = (flip ? 31 - x : x) + dx;
+          float expect = sy >= 0 && sy < 32 && sx >= 0 && sx < 32 ? plain[c * 1024 + sy * 32 + sx] : zero;
+          if (Math.abs(expect - aug[c * 1024 + y * 32 + x]) > 1e-6) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  @Test
+  void cifarBadFilesAreNamed(@TempDir Path dir) throws IOException {
+    Fixtures.cifarBinary(dir, 2);
+    byte[] b = Files.readAllBytes(dir.resolve("data_batch_3.bin"));
+    b[3073] = 12; // the second record's label
+    Files.write(dir.resolve("data_batch_3.bin"), b);
+    TailorException e = assertThrows(TailorException.class, () -> provider("cifar10").open(at(dir, "default")));
+    assertTrue(e.getMessage().contains("data_batch_3.bin record 2 has label 12"), e.getMessage());
+    Files.write(dir.resolve("data_batch_3.bin"), new byte[100]);
+    e = assertThrows(TailorException.class, () -> provider("cifar10").open(at(dir, "default")));
+    assertTrue(e.getMessage().contains("not a whole number of 3,073-byte records"), e.getMessage());
+    Files.delete(dir.resolve("test_batch.bin"));
+    Files.write(dir.resolve("data_batch_3.bin"), new byte[3073]);
+    e = assertThrows(TailorException.class, () -> provider("cifar10").open(at(dir, "default")));
+    assertTrue(e.getMessage().contains("test_batch.bin is missing"), e.getMessage());
+    assertEquals(2, e.kind().exitCode());
+  }
+
+  @Test
+  void cifarImageFoldersDecodeLosslessPngs(@TempDir Path dir) throws IOException {
+    Fixtures.png(dir.resolve("train/cat/0000.png"), 0, 32, 32);
+    Fixtures.png(dir.resolve("train/cat/0001.png"), 1, 32, 32);
+    Fixtures.png(dir.resolve("train/dog/0000.png"), 2, 32, 32);
+    Fixtures.png(dir.resolve("test/dog/0000.png"), 3, 32, 32);
+    Dataset d = provider("cifar10").open(at(dir, "none"));
+    assertEquals(List.of("cat", "dog"), d.classNames());
+    assertEquals(3, d.size(Split.TRAIN));
+    assertEquals(1, d.label(Split.TEST, 0));
+    float[] x = new float[3072];
+    d.load(Split.TRAIN, 2, x, 0, new SplittableRandom(1)); // augmentation "none"
+    assertEquals((Fixtures.pixel(2, 2, 5, 9) / 255.0 - CIFAR_MEAN[2]) / CIFAR_STD[2], x[2048 + 5 * 32 + 9], 1e-5);
+    Files.writeString(dir.resolve("train/dog/0001.jpg"), "not a jpeg");
+    TailorException e = assertThrows(TailorException.class, () -> provider("cifar10").open(at(dir, "default")));
+    assertTrue(e.getMessage().contains("0001.jpg is not a readable image (record 4 of train)"), e.getMessage());
+  }
+
+  @Test
+  void idxRawAndGzipAgree(@TempDir Path dir) throws IOException {
+    Fixtures.idx(dir.resolve("raw"), 12, 5, 28, 28, false);
+    Fixtures.idx(dir.resolve("gz"), 12, 5, 28, 28, true);
+    Dataset raw = provider("mnist").open(at(dir.resolve("raw"), "default"));
+    Dataset gz = provider("fashion-mnist").open(at(dir.resolve("gz"), "default"));
+    assertEquals(12, raw.size(Split.TRAIN));
+    assertEquals(5, gz.size(Split.TEST));
+    assertEquals(List.of(1, 28, 28), gz.exampleShape());
+    float[] a = new float[784];
+    float[] b = new float[784];
+    raw.load(Split.TRAIN, 9, a, 0, null);
+    gz.load(Split.TRAIN, 9, b, 0, null);
+    assertEquals((Fixtures.pixel(9, 0, 10, 11) / 255.0 - 0.1307) / 0.3081, a[10 * 28 + 11], 1e-5);
+    assertEquals((Fixtures.pixel(9, 0, 10, 11) / 255.0 - 0.2860) / 0.3530, b[10 * 28 + 11], 1e-5);
+    assertEquals(9, raw.label(Split.TRAIN, 9));
+    Fixtures.writeIdx(dir.resolve("raw/t10k-labels-idx1-ubyte"), new byte[] {0, 0, 8, 3, 0, 0, 0, 1, 0}, false);
+    TailorException e = assertThrows(TailorException.class, () -> provider("mnist").open(at(dir.resolve("raw"), "default")));
+    assertTrue(e.getMessage().contains("an IDX label file starts with 0x00000801"), e.getMessage());
+  }
+
+  @Test
+  void imagenetCropsAreDeterministicPerGenerator(@TempDir Path dir) throws IOException {
+    Fixtures.png(dir.resolve("train/n01/a.png"), 0, 48, 40);
+    Fixtures.png(dir.resolve("train/n02/b.png"), 1, 30, 60);
+    Fixtures.png(dir.resolve("val/n02/c.png"), 2, 50, 50);
+    Dataset d = provider("imagenet").open(new DataOptions(dir, 24, 1, "default"));
+    assertEquals(List.of(3, 24, 24), d.exampleShape());
+    float[] a = new float[3 * 24 * 24];
+    float[] b = new float[a.length];
+    d.load(Split.TRAIN, 1, a, 0, new SplittableRandom(3));
+    d.load(Split.TRAIN, 1, b, 0, new SplittableRandom(3));
+    assertArrayEquals(a, b);
+    d.load(Split.TRAIN, 1, b, 0, new SplittableRandom(4));
+    assertFalse(java.util.Arrays.equals(a, b));
+    // Evaluation: the centre crop of side 50 * 224/256 = 43.75 from offset 3.125, resized to 24.
+    // Output pixel 12 samples the source at 3.125 + 12.5 * 43.75/24 - 0.5 on both axes; the
+    // fixture's red channel there is the linear 74 + 7y + 3x - 256 (no byte wrap between 25 and
+    // 26), which bilinear interpolation reproduces exactly.
+    d.load(Split.TEST, 0, a, 0, null);
+    double f = 3.125 + 12.5 * 43.75 / 24 - 0.5;
+    double red = (74 + 10 * f - 256) / 255.0;
+    assertEquals((red - 0.485) / 0.229, a[12 * 24 + 12], 1e-4);
+    TailorException e = assertThrows(TailorException.class,
+        () -> provider("imagenet").open(new DataOptions(dir, 24, 1, "mixup")));
+    assertTrue(e.getMessage().contains("known: default, none, random-crop"), e.getMessage());
+  }
+
+  @Test
+  void missingDirectoryIsAUserError() {
+    TailorException e = assertThrows(TailorException.class, () -> provider("cifar10").open(DataOptions.embedded()));
+    assertTrue(e.getMessage().contains("pass --data DIR"), e.getMessage());
+  }
+
+  @Test
+  void batchesDoNotDependOnThreadsAndResumeAnywhere(@TempDir Path dir) throws IOException {
+    Fixtures.cifarBinary(dir, 7); // 35 train examples
+    Dataset d = provider("cifar10").open(at(dir, "default"));
+    List<BatchStream.Batch> one = all(new BatchStream(d, Split.TRAIN, 4, true, 11, 2, 0, 1));
+    List<BatchStream.Batch> two = all(new BatchStream(d, Split.TRAIN, 4, true, 11, 2, 0, 3));
+    assertEquals(8, one.size()); // 35 / 4, the incomplete batch dropped
+    for (int i = 0; i < one.size(); i++) {
+      assertArrayEquals(one.get(i).x(), two.get(i).x());
+      assertArrayEquals(one.get(i).labels(), two.get(i).labels());
+    }
+    List<BatchStream.Batch> tail = all(new BatchStream(d, Split.TRAIN, 4, true, 11, 2, 5, 2));
+    assertEquals(3, tail.size());
+    assertArrayEquals(one.get(5).x(), tail.get(0).x());
+    List<BatchStream.Batch> other = all(new BatchStream(d, Split.TRAIN, 4, true, 11, 3, 0, 1));
+    assertFalse(java.util.Arrays.equals(one.get(0).labels(), other.get(0).labels())
+        && java.util.Arrays.equals(one.get(0).x(), other.get(0).x()));
+    // Every example appears at most once per epoch.
+    Map<Integer, Integer> seen = new HashMap<>();
+    for (BatchStream.Batch b : one) {
+      for (int l : b.labels()) {
+        seen.merge(l, 1, Integer::sum);
+      }
+    }
+    assertEquals(32, seen.values().stream().mapToInt(Integer::intValue).sum());
+    List<BatchStream.Batch> eval = all(new BatchStream(d, Split.TEST, 4, false, 0, 0, 0, 2));
+    assertEquals(2, eval.size());
+    assertEquals(3, eval.get(1).size());
+    assertArrayEquals(new int[] {5, 6, 7, 8}, eval.get(0).labels()); // file order: images 35..38
+  }
+
+  private static List<BatchStream.Batch> all(BatchStream s) {
+    List<BatchStream.Batch> out = new ArrayList<>();
+    try (s) {
+      while (s.hasNext()) {
+        out.add(s.next());
+      }
+    }
+    return out;
+  }
+}
