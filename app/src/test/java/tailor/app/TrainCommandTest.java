@@ -1,0 +1,175 @@
+package tailor.app;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * tailor train and tailor eval end to end on the embedded digits set (small networks, 1 thread):
+ * outputs, exact resume, checkpoint integrity, safetensors layout, and one-line errors.
+ */
+class TrainCommandTest {
+  static CliTest.Run train(Path out, String... extra) {
+    List<String> args = new java.util.ArrayList<>(List.of("train", "--threads", "1", "--depth", "20",
+        "--width", "0.25", "--batch", "32", "--quiet", "--out", out.toString()));
+    args.addAll(List.of(extra));
+    return CliTest.run(args.toArray(new String[0]));
+  }
+
+  static List<String> trainLosses(Path dir) throws IOException {
+    return Files.readAllLines(dir.resolve("metrics.csv")).stream().filter(l -> l.startsWith("train,"))
+        .map(l -> l.split(",")[1] + ":" + l.split(",")[3]).toList();
+  }
+
+  @Test
+  void trainsAndWritesEveryOutput(@TempDir Path tmp) throws IOException {
+    Path out = tmp.resolve("run");
+    CliTest.Run r = train(out, "--epochs", "4");
+    assertEquals(0, r.code(), r.err());
+    for (String f : List.of("config.json", "metrics.csv", "metrics.jsonl", "training.png",
+        "checkpoint.tlr", "model.safetensors", "summary.json")) {
+      assertTrue(Files.isRegularFile(out.resolve(f)), f);
+    }
+    JsonObject summary = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    assertEquals(20, summary.get("nonlinear_depth").getAsInt());
+    // 4 epochs of a 20-layer TAT MLP on digits: well above chance (10%); typically ~93%.
+    assertTrue(summary.get("test_top1").getAsDouble() > 0.8, summary.toString());
+    JsonObject config = JsonParser.parseString(Files.readString(out.resolve("config.json"))).getAsJsonObject();
+    assertEquals("command line", config.getAsJsonObject("sources").get("depth").getAsString());
+    assertEquals("tailor train default",
+        config.getAsJsonObject("sources").get("optimizer.sgd.learning_rate").getAsString());
+    assertEquals(0.01, config.getAsJsonObject("values").get("optimizer.sgd.learning_rate").getAsDouble());
+    assertEquals("kind,step,epoch,loss,top1,top5,lr,images_per_s,elapsed_s",
+        Files.readAllLines(out.resolve("metrics.csv")).get(0));
+    // eval reproduces the final test metrics from the checkpoint.
+    CliTest.Run e = CliTest.run("eval", "--checkpoint", out.toString(), "--threads", "1", "--json");
+    assertEquals(0, e.code(), e.err());
+    JsonObject ev = JsonParser.parseString(e.out()).getAsJsonObject();
+    assertEquals(summary.get("test_top1").getAsDouble(), ev.get("top1").getAsDouble(), 1e-12);
+    assertEquals(summary.get("test_loss").getAsDouble(), ev.get("loss").getAsDouble(), 1e-6);
+    // A second run into the same folder is refused and changes nothing.
+    byte[] before = Files.readAllBytes(out.resolve("checkpoint.tlr"));
+    CliTest.Run again = train(out, "--epochs", "1");
+    assertEquals(2, again.code());
+    assertTrue(again.err().contains("already holds a training run"), again.err());
+    assertArrayEquals(before, Files.readAllBytes(out.resolve("checkpoint.tlr")));
+  }
+
+  @Test
+  void resumedRunRepeatsTheUninterruptedLosses(@TempDir Path tmp) throws IOException {
+    Path a = tmp.resolve("a");
+    Path b = tmp.resolve("b");
+    assertEquals(0, train(a, "--epochs", "2", "--log-every", "1", "--dropout", "0.1").code());
+    CliTest.Run first = train(b, "--epochs", "2", "--log-every", "1", "--dropout", "0.1", "--stop-after", "50");
+    assertEquals(0, first.code(), first.err());
+    assertTrue(first.out().contains("stopped after step 50 of 90"), first.out());
+    CliTest.Run rest = CliTest.run("train", "--resume", b.toString(), "--quiet");
+    assertEquals(0, rest.code(), rest.err());
+    List<String> la = trainLosses(a);
+    assertEquals(90, la.size());
+    assertEquals(la, trainLosses(b));
+  }
+
+  @Test
+  void damagedOrMismatchedCheckpointsAreRefused(@TempDir Path tmp) throws IOException {
+    Path a = tmp.resolve("a");
+    assertEquals(0, train(a, "--steps", "3").code());
+    CliTest.Run other = CliTest.run("train", "--resume", a.toString(), "--depth", "10", "--quiet");
+    assertEquals(2, other.code());
+    assertTrue(other.err().contains("was written with depth = 20, but this run has depth = 10"), other.err());
+    Path ck = a.resolve("checkpoint.tlr");
+    byte[] bytes = Files.readAllBytes(ck);
+    bytes[bytes.length / 2] ^= 1;
+    Files.write(ck, bytes);
+    CliTest.Run bad = CliTest.run("train", "--resume", a.toString(), "--quiet");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().startsWith("tailor: " + ck + " is corrupt (SHA-256 mismatch"), bad.err());
+    assertEquals(1, bad.err().strip().lines().count());
+    CliTest.Run ev = CliTest.run("eval", "--checkpoint", a.toString());
+    assertEquals(2, ev.code());
+  }
+
+  /** The safetensors header names every parameter with its PyTorch shape and float32 offsets. */
+  @Test
+  void safetensorsExportIsReadable(@TempDir Path tmp) throws IOException {
+    Path a = tmp.resolve("a");
+    assertEquals(0, train(a, "--steps", "2", "--depth", "2", "--method", "eoc").code());
+    byte[] f = Files.readAllBytes(a.resolve("model.safetensors"));
+    ByteBuffer b = ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN);
+    long n = b.getLong();
+    assertEquals(0, n % 8);
+    JsonObject h = JsonParser.parseString(new String(f, 8, (int) n, StandardCharsets.UTF_8)).getAsJsonObject();
+    assertEquals(List.of("__metadata__", "0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"),
+        List.copyOf(h.keySet()), h.toString());
+    JsonObject w0 = h.getAsJsonObject("0.weight");
+    assertEquals("F32", w0.get("dtype").getAsString());
+    assertEquals("[64,64]", w0.get("shape").toString()); // [out, in]: 0.25 * 256 units, 8x8 input
+    assertEquals("[10,64]", h.getAsJsonObject("4.weight").get("shape").toString());
+    long end = h.getAsJsonObject("4.bias").getAsJsonArray("data_offsets").get(1).getAsLong();
+    assertEquals(f.length, 8 + n + end);
+    // The last bias equals the checkpoint's value rounded to float32.
+    ByteBuffer data = ByteBuffer.wrap(f, (int) (8 + n), (int) end).slice().order(ByteOrder.LITTLE_ENDIAN);
+    long start = h.getAsJsonObject("4.bias").getAsJsonArray("data_offsets").get(0).getAsLong();
+    float first = data.getFloat((int) start);
+    assertTrue(Float.isFinite(first) && first != 0f, "trained bias " + first);
+  }
+
+  @Test
+  void divergenceStopsWithAHint(@TempDir Path tmp) {
+    CliTest.Run r = train(tmp.resolve("d"), "--epochs", "3", "--lr", "20", "--warmup", "0");
+    assertEquals(2, r.code());
+    String err = r.err().strip();
+    assertTrue(err.startsWith("tailor: training diverged at step "), err);
+    assertTrue(err.contains("Hint: lower the learning rate (now 20.0"), err);
+    assertEquals(1, err.lines().count(), err);
+    assertTrue(Files.exists(tmp.resolve("d/metrics.csv")));
+  }
+
+  @Test
+  void badInputIsOneLineWithExitCode2(@TempDir Path tmp) {
+    String[][] cases = {
+        {"--method", "tat", "--model", "resnet", "--depth", "18", "--norm", "batch"},
+        {"--deph", "20"},
+        {"--lr", "fast"},
+        {"--dataset", "cifar10"},
+        {"--optimizer", "sgdd"},
+        {"--model", "resnet", "--depth", "51"},
+        {"--block", "v3", "--model", "resnet", "--depth", "18"},
+        {"--set", "optimizer.kfac.damping=1e-3"},
+        {"--batch", "5000"},
+        {"--method", "tat", "--activation", "relu"},
+    };
+    String[] expect = {
+        "--norm batch cannot be combined with --method tat",
+        "unknown option '--deph' (from tailor train)",
+        "is not a finite number",
+        "dataset cifar10 needs its files: pass --data DIR",
+        "unknown optimizer 'sgdd'",
+        "resnet has no depth 51",
+        "unknown block style 'v3'",
+        "sets optimizer kfac, but the run uses sgd",
+        "fewer than one batch of 5000",
+        "relu cannot be shaped by TAT",
+    };
+    for (int i = 0; i < cases.length; i++) {
+      CliTest.Run r = train(tmp.resolve("bad" + i), cases[i]);
+      assertEquals(2, r.code(), String.join(" ", cases[i]) + ": " + r.err());
+      assertTrue(r.err().contains(expect[i]), r.err());
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+      assertFalse(r.err().contains("Exception"), r.err());
+    }
+  }
+}
