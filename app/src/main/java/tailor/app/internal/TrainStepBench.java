@@ -70,6 +70,7 @@ final class TrainStepBench {
     out.printf(Locale.ROOT, "  %,d parameters, %.3f GFLOP forward per image (fwd+bwd ~3x)%n",
         summary.params(), summary.flops() / 1e9);
     double javaStep;
+    double matmulPeak;
     try (BackendSession s = backend.open(new BackendOptions(threads, DType.FLOAT32, 0))) {
       Network net = Network.build(graph, input, s, act, new Initializers.Suo(), InitOptions.defaults(),
           new SplittableRandom(0)).withTaps(a.flag("taps"));
@@ -102,10 +103,13 @@ final class TrainStepBench {
         }
       }
       javaStep = BenchCommand.median(times);
+      matmulPeak = matmulPeak(s);
     }
     double gflop = 3.0 * summary.flops() * batch / 1e9;
     out.printf(Locale.ROOT, "  %-26s %9.1f images/s  %7.3f s/step  %6.1f GFLOP/s  peak RSS %,d MB%n",
         backend.name() + " (tailor)", batch / javaStep, javaStep, gflop / javaStep, peakRssMb());
+    out.printf(Locale.ROOT, "  %-26s %6.1f GFLOP/s (2048x2048 float32 matmul on the backend, best of 5); "
+        + "the step reaches %.0f%% of it%n", "matmul peak", matmulPeak, 100 * gflop / javaStep / matmulPeak);
     JsonObject twin = runTwin(a, graph, act, input, batch, steps, warmup, threads, classes, err);
     if (twin != null) {
       double t = twin.get("median_step_s").getAsDouble();
@@ -155,6 +159,30 @@ final class TrainStepBench {
       Thread.currentThread().interrupt();
       return null;
     }
+  }
+
+  /** The backend's float32 matrix-multiply rate on 2048 x 2048 operands, best of 5, in GFLOP/s. */
+  static double matmulPeak(BackendSession s) {
+    int n = 2048;
+    double[] v = new double[n * n];
+    SplittableRandom r = new SplittableRandom(7);
+    for (int i = 0; i < v.length; i++) {
+      v[i] = r.nextDouble() - 0.5;
+    }
+    Tensor a = s.tensor(v, n, n);
+    Tensor b = s.tensor(v, n, n);
+    double best = Double.MAX_VALUE;
+    for (int i = 0; i < 6; i++) {
+      long t0 = System.nanoTime();
+      s.evaluate(() -> s.meanSquare(s.matmul(a, b)));
+      double t = (System.nanoTime() - t0) / 1e9;
+      if (i > 0) {
+        best = Math.min(best, t);
+      }
+    }
+    s.release(a);
+    s.release(b);
+    return 2.0 * n * n * n / best / 1e9;
   }
 
   /** Peak resident memory of this process (VmHWM), in MB. */
