@@ -55,6 +55,7 @@ final class DjlSession implements BackendSession {
 
   DjlSession(BackendOptions options) {
     Engine e = engine(options.threads());
+    IsaGuard.warnIfUncapped();
     e.setRandomSeed((int) options.seed());
     this.manager = e.newBaseManager();
     this.dtype = options.dtype();
