@@ -1,7 +1,5 @@
 package tailor.app.internal;
 
-import com.google.gson.JsonObject;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
