@@ -10,6 +10,6 @@ data=${1:?usage: benchmarks/cifar10-tat-sgd.sh DATA_DIR [OUT_DIR]}
 out=${2:-runs/cifar10-tat-sgd}
 start=$(date +%s)
 ./tailor train --dataset cifar10 --data "$data" --model resnet --depth 34 --width 0.25 \
-  --method tat --optimizer sgd --lr 0.02 --weight-decay 5e-4 --batch 128 --epochs 6 \
+  --method tat --optimizer sgd --lr 0.01 --warmup 0.1 --weight-decay 5e-4 --batch 128 --epochs 6 \
   --eval-every 2 --loader-threads 2 --log-every 20 --out "$out"
 echo "wall time: $(( $(date +%s) - start )) s"

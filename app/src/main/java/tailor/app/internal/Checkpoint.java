@@ -30,8 +30,11 @@ final class Checkpoint {
   private static final byte[] MAGIC = "TAILORCK".getBytes(StandardCharsets.US_ASCII);
   private static final int FORMAT = 1;
 
-  /** Where training stands: the next step to run, its epoch and batch within the epoch. */
-  record Position(long step, long epoch, int batchInEpoch, double lastLoss) {}
+  /**
+   * Where training stands: the steps done, the epoch and batch within it of the next step, the
+   * last loss, and the training seconds spent so far over all runs of it.
+   */
+  record Position(long step, long epoch, int batchInEpoch, double lastLoss, double trainSeconds) {}
 
   final JsonObject config;
   final Position position;
@@ -52,6 +55,7 @@ final class Checkpoint {
     pos.addProperty("epoch", position.epoch());
     pos.addProperty("batch_in_epoch", position.batchInEpoch());
     pos.addProperty("last_loss", position.lastLoss());
+    pos.addProperty("train_seconds", position.trainSeconds());
     header.add("position", pos);
     JsonArray index = new JsonArray();
     for (Map.Entry<String, double[]> e : tensors.entrySet()) {
@@ -151,7 +155,8 @@ final class Checkpoint {
     JsonObject p = header.getAsJsonObject("position");
     return new Checkpoint(header.getAsJsonObject("config"), new Position(p.get("step").getAsLong(),
         p.get("epoch").getAsLong(), p.get("batch_in_epoch").getAsInt(),
-        p.get("last_loss").getAsDouble()), tensors);
+        p.get("last_loss").getAsDouble(), p.has("train_seconds") ? p.get("train_seconds").getAsDouble() : 0),
+        tensors);
   }
 
   private static MessageDigest sha256() {

@@ -33,6 +33,12 @@ final class Io {
         Files.createDirectories(dir);
       }
       tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
+      try {
+        // Temporary files are private; results are ordinary files (rw-r--r--).
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system: keep the default
+      }
       writer.write(tmp);
       try {
         Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -216,6 +216,16 @@ final class ModelBuild implements AutoCloseable {
     }
   }
 
+  /** A loaded batch as an input tensor on the session (free it with release). */
+  tailor.api.backend.Tensor input(tailor.datasets.BatchStream.Batch bt) {
+    float[] xf = prepare(bt.x(), bt.size());
+    double[] xd = new double[xf.length];
+    for (int i = 0; i < xf.length; i++) {
+      xd[i] = xf[i];
+    }
+    return session.tensor(xd, batchShape(bt.size()));
+  }
+
   /** The input batch as the network sees it (per-location normalized when --pln is on). */
   float[] prepare(float[] x, int n) {
     if (pln == null) {

@@ -9,6 +9,23 @@ import java.util.Locale;
 
 /** One chart area. */
 final class PlotPanel {
+  /** A white canvas with anti-aliasing and a bold title at the top left. */
+  static java.awt.image.BufferedImage canvas(int w, int h, String title) {
+    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h,
+        java.awt.image.BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = img.createGraphics();
+    g.setRenderingHint(java.awt.RenderingHints.KEY_ANTIALIASING, java.awt.RenderingHints.VALUE_ANTIALIAS_ON);
+    g.setRenderingHint(java.awt.RenderingHints.KEY_TEXT_ANTIALIASING,
+        java.awt.RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, w, h);
+    g.setColor(Color.BLACK);
+    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
+    g.drawString(title, 60, 32);
+    g.dispose();
+    return img;
+  }
+
   private final Graphics2D g;
   private final int x0;
   private final int y0;

@@ -1,7 +1,6 @@
 package tailor.app.internal;
 
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -51,17 +50,11 @@ final class ShapePlot {
       qs[i] = 3.0 * i / (m - 1);
       qy[i] = qmap.value(qs[i]);
     }
-    BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = img.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, W, H);
-    g.setColor(Color.BLACK);
-    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
     String title = String.format(Locale.ROOT, "%s (%s) on %s", o.request().activation(),
         o.transformName(), o.architecture().describe());
-    g.drawString(title, 60, 32);
+    BufferedImage img = PlotPanel.canvas(W, H, title);
+    Graphics2D g = img.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
 
     double qMax = Math.max(3.0, max(qy));
     PlotPanel left = new PlotPanel(g, 70, 70, 500, 420, -1, 1, -1, 1, "input correlation c",

@@ -138,6 +138,7 @@ final class TrainCommand {
       resumed = Checkpoint.read(line.resume());
       Map<String, String> saved = values(resumed.config);
       saved.remove("stop_after"); // an interruption point applies to the run that set it
+      saved.remove("out"); // a resumed run writes where it resumes, unless --out says otherwise
       layers.add(new RunConfig.Layer("checkpoint " + line.resume(), saved));
     }
     layers.add(RunConfig.environment(System.getenv()));
@@ -156,7 +157,7 @@ final class TrainCommand {
     try (ModelBuild b = new ModelBuild(plugins, c)) {
       Trainer trainer = new Trainer(b, optimizer, dir, new Progress(err, System.console() != null,
           line.quiet()));
-      Checkpoint.Position start = new Checkpoint.Position(0, 0, 0, Double.NaN);
+      Checkpoint.Position start = new Checkpoint.Position(0, 0, 0, Double.NaN, 0);
       if (resumed != null) {
         start = trainer.restore(resumed);
       }
@@ -187,8 +188,10 @@ final class TrainCommand {
       summary.addProperty("total_steps", trainer.totalSteps());
       summary.addProperty("stopped_early", o.stoppedEarly());
       summary.addProperty("last_train_loss", o.lastLoss());
-      summary.addProperty("train_seconds", o.trainSeconds());
-      summary.addProperty("train_images_per_s", o.imagesPerSecond());
+      summary.addProperty("train_seconds", o.trainSeconds()); // over all runs of a resumed run
+      if (Double.isFinite(o.imagesPerSecond())) {
+        summary.addProperty("train_images_per_s", o.imagesPerSecond()); // this run's rate
+      }
       if (o.eval() != null) {
         summary.addProperty("test_loss", o.eval().loss());
         summary.addProperty("test_top1", o.eval().top1());
@@ -207,8 +210,10 @@ final class TrainCommand {
         out.printf(Locale.ROOT, "stopped after step %d of %d (--stop-after); continue with: tailor train --resume %s%n",
             o.steps(), trainer.totalSteps(), dir);
       } else {
-        out.printf(Locale.ROOT, "done: %d steps in %.1f s (%.0f images/s); test loss %.4f, top-1 %.2f%%%s%n",
-            o.steps(), o.trainSeconds(), o.imagesPerSecond(), o.eval().loss(), 100 * o.eval().top1(),
+        out.printf(Locale.ROOT, "done: %d steps in %.1f s of training (%s); test loss %.4f, top-1 %.2f%%%s%n",
+            o.steps(), o.trainSeconds(), Double.isFinite(o.imagesPerSecond())
+                ? String.format(Locale.ROOT, "%.0f images/s", o.imagesPerSecond()) : "no steps left to run",
+            o.eval().loss(), 100 * o.eval().top1(),
             Double.isNaN(o.eval().top5()) ? "" : String.format(Locale.ROOT, ", top-5 %.2f%%",
                 100 * o.eval().top5()));
       }

@@ -1,7 +1,6 @@
 package tailor.app.internal;
 
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -32,15 +31,9 @@ final class TrainPlot {
     maxStep = niceCeil(maxStep);
     int w = 1240;
     int h = 560;
-    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    BufferedImage img = PlotPanel.canvas(w, h, title);
     Graphics2D g = img.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, w, h);
-    g.setColor(Color.BLACK);
-    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
-    g.drawString(title, 60, 32);
     PlotPanel loss = new PlotPanel(g, 80, 70, 480, 420, 0, maxStep, 0, maxLoss, "step", "loss",
         "cross-entropy loss");
     loss.axes(ticks(maxStep), ticks(maxLoss));
@@ -77,10 +70,10 @@ final class TrainPlot {
         .toArray();
   }
 
-  /** 1, 2 or 5 times a power of ten, at least v. */
+  /** The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten that is at least v. */
   static double niceCeil(double v) {
     double p = Math.pow(10, Math.floor(Math.log10(v)));
-    for (double m : new double[] {1, 2, 5, 10}) {
+    for (double m : new double[] {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10}) {
       if (m * p >= v) {
         return m * p;
       }

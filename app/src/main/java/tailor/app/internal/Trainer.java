@@ -197,7 +197,7 @@ final class Trainer {
     long windowExamples = 0;
     long windowSteps = 0;
     long windowStart = System.nanoTime();
-    long t0 = System.nanoTime();
+    long t0 = System.nanoTime() - (long) (start.trainSeconds() * 1e9);
     double trainNanos = 0;
     long imagesSeen = 0;
     Eval eval = null;
@@ -212,12 +212,7 @@ final class Trainer {
         while (stream.hasNext() && step < total) {
           long ts = System.nanoTime();
           BatchStream.Batch bt = stream.next();
-          float[] xf = b.prepare(bt.x(), bt.size());
-          double[] xd = new double[xf.length];
-          for (int i = 0; i < xf.length; i++) {
-            xd[i] = xf[i];
-          }
-          Tensor x = s.tensor(xd, b.batchShape(bt.size()));
+          Tensor x = b.input(bt);
           s.reseed(seed * 1_000_003L + step);
           Tensor[] logits = new Tensor[1];
           int[] labels = bt.labels();
@@ -275,7 +270,8 @@ final class Trainer {
             progress.evaluated(step, epoch, eval);
             windowStart = System.nanoTime();
           }
-          Checkpoint.Position pos = new Checkpoint.Position(step, epoch, inEpoch, loss);
+          Checkpoint.Position pos = new Checkpoint.Position(step, epoch, inEpoch, loss,
+              start.trainSeconds() + trainNanos / 1e9);
           boolean stopNow = stopAfter > 0 && step >= stopAfter && step < total;
           if (step % ckEvery == 0 || step == total || stopNow) {
             checkpoint(pos).write(out);
@@ -296,7 +292,8 @@ final class Trainer {
     if (!stopped && evalStep != step) {
       eval = evaluate(b, Math.max(batch, 256));
     }
-    return new Outcome(step, lastGood, eval, secs, imagesSeen / Math.max(secs, 1e-9), stopped);
+    double rate = imagesSeen > 0 ? imagesSeen / secs : Double.NaN;
+    return new Outcome(step, lastGood, eval, start.trainSeconds() + secs, rate, stopped);
   }
 
   private TailorException diverged(long step, long epoch, double loss, double lastGood,
@@ -332,12 +329,7 @@ final class Trainer {
         (int) b.config.integer("loader_threads"))) {
       while (stream.hasNext()) {
         BatchStream.Batch bt = stream.next();
-        float[] xf = b.prepare(bt.x(), bt.size());
-        double[] xd = new double[xf.length];
-        for (int i = 0; i < xf.length; i++) {
-          xd[i] = xf[i];
-        }
-        Tensor x = s.tensor(xd, b.batchShape(bt.size()));
+        Tensor x = b.input(bt);
         double[] z = s.evaluate(() -> b.network.forward(x, false));
         s.release(x);
         int[] labels = bt.labels();
