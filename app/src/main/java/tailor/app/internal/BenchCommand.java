@@ -27,7 +27,7 @@ import tailor.api.TailorException;
 public final class BenchCommand {
   static final Set<String> VALUED = Set.of("rounds", "warmup", "peer", "process-runs", "depth",
       "width", "stem", "batch", "steps", "threads", "input", "backend", "python", "twin");
-  static final Set<String> FLAGS = Set.of("help", "taps");
+  static final Set<String> FLAGS = Set.of("help", "taps", "twin-capped");
   static final List<String> SMOOTH = List.of("tanh", "softplus", "swish", "gelu", "erf", "elu",
       "selu", "asinh");
 
@@ -72,7 +72,7 @@ public final class BenchCommand {
       out.println("usage: tailor bench shape [--rounds 20] [--warmup 5] [--process-runs 5]"
           + " [--peer 'python3 tools/golden/dks_reference.py']\n"
           + "       tailor bench train-step [--depth 50] [--width 1] [--stem cifar|imagenet]"
-          + " [--batch 128] [--steps 5] [--warmup 2] [--threads N] [--backend cpu]\n"
+          + " [--batch 128] [--steps 5] [--warmup 2] [--threads N] [--backend cpu] [--taps] [--twin-capped]\n"
           + "       tailor bench kernel [--depth 50] [--width 512] [--steps 8 (initializations)]");
       return a.flag("help") ? 0 : 2;
     }
