@@ -79,7 +79,7 @@ public final class BatchStream implements AutoCloseable {
         order[j] = t;
       }
     }
-    this.batches = training ? n / batchSize : (n + batchSize - 1) / batchSize;
+    this.batches = batchesPerEpoch(n, batchSize, training);
     this.next = Math.max(0, startBatch);
     this.submitted = next;
     this.prefetch = Math.max(2, 2 * threads);

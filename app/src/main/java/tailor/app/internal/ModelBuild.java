@@ -78,11 +78,7 @@ final class ModelBuild implements AutoCloseable {
     // Data first: its shape and classes size the model.
     String dsName = c.string("dataset");
     var provider = plugins.dataset(dsName, c.source("dataset"));
-    String dir = c.string("data");
-    if (provider.needsDirectory() && dir.isEmpty()) {
-      throw TailorException.user(String.format(Locale.ROOT,
-          "dataset %s needs its files: pass --data DIR (%s)", dsName, provider.description()));
-    }
+    String dir = c.string("data"); // a provider that needs files says so, naming its layout
     long loaderThreads = c.integer("loader_threads");
     if (loaderThreads < 1 || loaderThreads > 64) {
       throw TailorException.user("--loader-threads " + loaderThreads + " must be from 1 to 64");

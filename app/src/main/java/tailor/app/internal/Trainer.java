@@ -87,6 +87,11 @@ final class Trainer {
     optimizer.init(specs, total);
   }
 
+  /** Evaluation needs no gradients, so it takes larger batches. */
+  private int evalBatch() {
+    return Math.max(batch, 256);
+  }
+
   long totalSteps() {
     return total;
   }
@@ -263,7 +268,7 @@ final class Trainer {
           progress.update(step, epoch, loss, imagesSeen / (trainNanos / 1e9), eval);
           boolean epochEnd = inEpoch == 0;
           if ((epochEnd && epoch % evalEvery == 0) || step == total) {
-            eval = evaluate(b, Math.max(batch, 256));
+            eval = evaluate(b, evalBatch());
             evalStep = step;
             metrics.add(new Metrics.Row("test", step, epochs, eval.loss(), eval.top1(), eval.top5(),
                 Double.NaN, 0, (System.nanoTime() - t0) / 1e9));
@@ -290,7 +295,7 @@ final class Trainer {
     progress.finish();
     double secs = trainNanos / 1e9;
     if (!stopped && evalStep != step) {
-      eval = evaluate(b, Math.max(batch, 256));
+      eval = evaluate(b, evalBatch());
     }
     double rate = imagesSeen > 0 ? imagesSeen / secs : Double.NaN;
     return new Outcome(step, lastGood, eval, start.trainSeconds() + secs, rate, stopped);
