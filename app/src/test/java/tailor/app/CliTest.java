@@ -78,7 +78,7 @@ class CliTest {
       "shape --depth fifty | --depth = 'fifty' is not a whole number",
       "shape --etta 0.9 | unknown option '--etta' (from tailor shape)",
       "shape --method tat --activation square | tat-smooth could not find parameters for square meeting Q(1) = 1, Q'(1) = 1.000000000, C'(1) = 1.000000000, C''(1) = 0.006122449040: tried 50 starts of (input_scale, input_shift, output_shift)",
-      "shap | unknown command 'shap' (from tailor); known: bench, eval, help, model, plugins, shape, train, version. Did you mean 'shape'?",
+      "shap | unknown command 'shap' (from tailor); known: bench, compare, eval, help, model, plugins, shape, train, version. Did you mean 'shape'?",
       "model summary --depth 51 | resnet has no depth 51 (from --depth); known depths: 18, 34, 50, 101, 152, 200",
       "model summary --block v3 | unknown block style 'v3' (from --block); known: v1, v2. Did you mean 'v1'?",
       "model summary --model resnet --input 784 | conv 7x7 at layer 0 needs an image input [channels, height, width], but gets shape [784]",
@@ -161,10 +161,12 @@ class CliTest {
     assertTrue(r.out().contains("tailor.models"));
     assertTrue(r.out().contains("tailor.datasets"));
     assertTrue(r.out().contains("tailor.optimizers"));
-    // header, 16 activations, 4 transforms, 2 models, 4 initializers, 1 backend, 5 datasets, 1 optimizer
-    assertEquals(1 + 16 + 4 + 2 + 4 + 1 + 5 + 1, r.out().lines().count());
+    // header, 16 activations, 4 transforms, 2 models, 4 initializers, 1 backend, 5 datasets, 4 optimizers
+    assertEquals(1 + 16 + 4 + 2 + 4 + 1 + 5 + 4, r.out().lines().count());
     assertTrue(r.out().contains("dataset     digits "), r.out());
-    assertTrue(r.out().contains("optimizer   sgd "), r.out());
+    for (String o : List.of("sgd", "adam", "lars", "kfac")) {
+      assertTrue(r.out().contains("optimizer   " + o + " "), r.out());
+    }
     assertTrue(r.out().contains("backend     cpu "), r.out());
     assertTrue(r.out().contains("[usable here]"), r.out());
     assertTrue(r.out().contains("initializer suo "), r.out());

@@ -151,6 +151,12 @@ class TrainCommandTest {
         {"--set", "optimizer.kfac.damping=1e-3"},
         {"--batch", "5000"},
         {"--method", "tat", "--activation", "relu"},
+        {"--optimizer", "kfac", "--set", "optimizer.kfac.damping=-1"},
+        {"--optimizer", "kfac", "--lr", "-0.1"},
+        {"--optimizer", "kfac", "--set", "optimizer.kfac.inverse_period=0"},
+        {"--optimizer", "kfac", "--set", "optimizer.kfac.ema=1.5"},
+        {"--optimizer", "kfac", "--set", "optimizer.kfac.dampnig=0.1"},
+        {"--optimizer", "lars", "--set", "optimizer.lars.trust_coefficient=0"},
     };
     String[] expect = {
         "--norm batch cannot be combined with --method tat",
@@ -163,6 +169,12 @@ class TrainCommandTest {
         "sets optimizer kfac, but the run uses sgd",
         "fewer than one batch of 5000",
         "relu cannot be shaped by TAT",
+        "optimizer.kfac.damping = -1.0 is out of range",
+        "optimizer.kfac.learning_rate = -0.1 is out of range",
+        "optimizer.kfac.inverse_period = 0 is out of range",
+        "optimizer.kfac.ema = 1.5 is out of range; allowed: (0, 1]",
+        "Did you mean 'optimizer.kfac.damping'",
+        "optimizer.lars.trust_coefficient must be > 0",
     };
     for (int i = 0; i < cases.length; i++) {
       CliTest.Run r = train(tmp.resolve("bad" + i), cases[i]);

@@ -30,6 +30,12 @@ public final class Network {
     }
   }
 
+  /**
+   * A dense or conv layer with its tap and the indices of its weight and bias in
+   * {@link #parameters()} (bias -1 when absent); kernel 0 marks a dense layer.
+   */
+  public record TappedLayer(LayerTap tap, int weight, int bias, int kernel, int stride) {}
+
   /** A non-trained state tensor (batch-norm running statistics), saved in checkpoints. */
   public record Buffer(String name, Tensor tensor, int[] shape) {}
 
@@ -52,6 +58,7 @@ public final class Network {
   private final List<Integer> input;
   private final List<Parameter> parameters = new ArrayList<>();
   private final List<LayerTap> taps = new ArrayList<>();
+  private final List<TappedLayer> tapped = new ArrayList<>();
   private final List<Buffer> buffers = new ArrayList<>();
   private final ShapedActivation activation;
   private final Initializer initializer;
@@ -142,9 +149,11 @@ public final class Network {
       int cin = in.get(0);
       WeightShape ws = WeightShape.conv(c.channels(), cin, c.kernel(), c.kernel());
       Tensor w = weight(name + ".weight", ws, new int[] {c.channels(), cin, c.kernel(), c.kernel()});
+      int wi = parameters.size() - 1;
       Tensor b = c.bias() ? bias(name + ".bias", c.channels()) : null;
       LayerTap tap = new LayerTap(name);
       taps.add(tap);
+      tapped.add(new TappedLayer(tap, wi, b == null ? -1 : parameters.size() - 1, c.kernel(), c.stride()));
       return new Built((x, p) -> session.conv2d(x, w, b, c.stride(), tapsEnabled ? tap : null),
           ModelSummary.sameOutput(in, c.channels(), c.stride()));
     }
@@ -155,9 +164,11 @@ public final class Network {
       }
       int fanIn = n;
       Tensor w = weight(name + ".weight", WeightShape.dense(d.units(), fanIn), new int[] {d.units(), fanIn});
+      int wi = parameters.size() - 1;
       Tensor b = d.bias() ? bias(name + ".bias", d.units()) : null;
       LayerTap tap = new LayerTap(name);
       taps.add(tap);
+      tapped.add(new TappedLayer(tap, wi, b == null ? -1 : parameters.size() - 1, 0, 1));
       boolean flatten = in.size() > 1;
       return new Built((x, p) -> session.dense(flatten ? session.flatten(x) : x, w, b,
           tapsEnabled ? tap : null), List.of(d.units()));
@@ -273,6 +284,11 @@ public final class Network {
   /** One tap per dense and conv layer, in forward order. */
   public List<LayerTap> taps() {
     return List.copyOf(taps);
+  }
+
+  /** The dense and conv layers with their taps and parameter indices, in forward order. */
+  public List<TappedLayer> tappedLayers() {
+    return List.copyOf(tapped);
   }
 
   public List<Integer> outputShape() {

@@ -30,8 +30,11 @@ public final class Settings {
   public double number(String key, double lo, double hi) {
     double v = number(key);
     if (!(v >= lo && v <= hi)) {
+      boolean whole = get(key) instanceof Long;
       throw TailorException.user(String.format(Locale.ROOT,
-          "optimizer.%s.%s = %s is out of range; allowed: %s to %s", optimizer, key, v, lo, hi));
+          "optimizer.%s.%s = %s is out of range; allowed: %s to %s", optimizer, key,
+          whole ? Long.toString((long) v) : Double.toString(v), whole ? Long.toString((long) lo) : lo,
+          whole ? Long.toString((long) hi) : hi));
     }
     return v;
   }

@@ -35,6 +35,15 @@ public interface BackendSession extends AutoCloseable {
   double backward(Supplier<Tensor> forward);
 
   /**
+   * As {@link #backward(Supplier)}; without {@code parameterGradients} only the taps' output
+   * gradients are computed (a curvature pass that needs no weight gradients skips their cost),
+   * and parameters report zero gradients.
+   */
+  default double backward(Supplier<Tensor> forward, boolean parameterGradients) {
+    return backward(forward);
+  }
+
+  /**
    * Runs {@code forward} without recording gradients and returns its result on the host; every
    * tensor created inside is freed (evaluation and inference).
    */
@@ -95,6 +104,28 @@ public interface BackendSession extends AutoCloseable {
 
   /** The inverse of a symmetric positive-definite matrix. */
   Tensor inverseSpd(Tensor a);
+
+  /**
+   * The input patches of a SAME convolution as rows: x [n, c, h, w] -&gt; [n * h' * w', c * k * k],
+   * columns ordered like a flattened OIHW kernel (channel, then kernel row, then kernel column),
+   * so that {@code patches(x) * w.reshape(out, -1)^T} is the convolution. For K-FAC's conv factors.
+   */
+  Tensor patches(Tensor x, int kernel, int stride);
+
+  /** Channels as columns: [n, c, h, w] -&gt; [n * h * w, c]; a 2-D tensor is returned as it is. */
+  Tensor channelRows(Tensor x);
+
+  /**
+   * The second moment (1 / r) X^T X of rows X [r, d]; with {@code homogeneous} a column of ones
+   * is appended first (the bias coordinate), giving [d + 1, d + 1].
+   */
+  Tensor secondMoment(Tensor rows, boolean homogeneous);
+
+  /** {@code scale * a + shift * I} for a square matrix a. */
+  Tensor scaleAddIdentity(Tensor a, double scale, double shift);
+
+  /** The trace of a square matrix, on the host. */
+  double trace(Tensor a);
 
   /** Frees a tensor early. */
   void release(Tensor t);

@@ -36,6 +36,12 @@ public final class LayerTap {
     this.outputGradient = null;
   }
 
+  /** Forgets the last pass (a layer a pass skips then reports nothing). */
+  public void clear() {
+    this.input = null;
+    this.outputGradient = null;
+  }
+
   /** Called by backends after backward. */
   public void recordGradient(Tensor g) {
     this.outputGradient = g;

@@ -15,6 +15,14 @@ public interface Optimizer {
   /** The learning rate the schedule gives at {@code step}. */
   double learningRate(long step);
 
+  /**
+   * What the step needs besides the gradient (layer statistics for a Fisher estimate); asked
+   * before each step's passes. First-order optimizers need nothing.
+   */
+  default CurvatureRequest curvature(long step) {
+    return CurvatureRequest.NONE;
+  }
+
   /** One step: turns the gradients into an update and applies it to the parameters in place. */
   void update(StepContext context);
 

@@ -1,6 +1,7 @@
 package tailor.api.optim;
 
 import java.util.List;
+import tailor.api.backend.BackendSession;
 
 /**
  * What an optimizer sees at one step. Arrays are indexed like {@link #specs()}; the optimizer
@@ -20,4 +21,25 @@ public interface StepContext {
 
   /** Current values, one array per leaf, updated in place. */
   double[][] parameters();
+
+  /**
+   * The layer statistics of this step's curvature pass, one per dense and conv layer in forward
+   * order; empty unless {@link Optimizer#curvature} asked for them.
+   */
+  default List<LayerStatistics> layers() {
+    return List.of();
+  }
+
+  /**
+   * Gradients of the curvature pass's mean loss, one array per leaf (the diagonal blocks of
+   * parameters outside the dense and conv layers use them), or null without a curvature pass.
+   */
+  default double[][] curvatureGradients() {
+    return null;
+  }
+
+  /** The backend session the step runs on (its linear algebra serves K-FAC), or null. */
+  default BackendSession session() {
+    return null;
+  }
 }

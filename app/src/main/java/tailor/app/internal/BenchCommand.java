@@ -73,18 +73,23 @@ public final class BenchCommand {
           + " [--peer 'python3 tools/golden/dks_reference.py']\n"
           + "       tailor bench train-step [--depth 50] [--width 1] [--stem cifar|imagenet]"
           + " [--batch 128] [--steps 5] [--warmup 2] [--threads N] [--backend cpu] [--taps] [--twin-capped]\n"
+          + "       tailor bench optimizer-step [--depth 50] [--width 1] [--batch 128] [--steps 3]"
+          + " [--warmup 1] [--threads N]\n"
           + "       tailor bench kernel [--depth 50] [--width 512] [--steps 8 (initializations)]");
       return a.flag("help") ? 0 : 2;
     }
     if (a.positional().get(0).equals("train-step")) {
       return new TrainStepBench(plugins).run(a, out, err);
     }
+    if (a.positional().get(0).equals("optimizer-step")) {
+      return new OptimizerBench(plugins).run(a, out);
+    }
     if (a.positional().get(0).equals("kernel")) {
       return new KernelBench(plugins).run(a, out);
     }
     if (!a.positional().get(0).equals("shape")) {
       throw TailorException.user(tailor.api.Names.unknown("benchmark", a.positional().get(0),
-          "tailor bench", List.of("shape", "train-step", "kernel")));
+          "tailor bench", List.of("shape", "train-step", "optimizer-step", "kernel")));
     }
     int rounds = a.has("rounds") ? a.integer("rounds") : 20;
     int warmup = a.has("warmup") ? a.integer("warmup") : 5;

@@ -19,7 +19,7 @@ import tailor.api.TailorException;
  * 2, with the stack trace only under {@code --verbose}.
  */
 public final class Cli {
-  static final List<String> COMMANDS = List.of("shape", "model", "train", "eval", "plugins", "bench", "help",
+  static final List<String> COMMANDS = List.of("shape", "model", "train", "eval", "compare", "plugins", "bench", "help",
       "version");
 
   private Cli() {}
@@ -32,8 +32,9 @@ public final class Cli {
       "  model     tailor model summary: layers, parameters, FLOPs, nonlinear depth",
       "  train     train a network on a dataset (default: deep TAT MLP on the embedded digits)",
       "  eval      evaluate a checkpoint on a test split",
+      "  compare   plot several training runs' curves together (e.g. K-FAC against SGD)",
       "  plugins   every discovered plugin: kind, name, version, module",
-      "  bench     benchmarks: tailor bench shape | train-step | kernel",
+      "  bench     benchmarks: tailor bench shape | train-step | optimizer-step | kernel",
       "  version   the versions of tailor and its SPI",
       "",
       "global options: --verbose (stack traces on errors)");
@@ -63,6 +64,8 @@ public final class Cli {
           return injector().getInstance(TrainCommand.class).run(rest, out, err);
         case "eval":
           return injector().getInstance(EvalCommand.class).run(rest, out);
+        case "compare":
+          return new CompareCommand().run(rest, out);
         case "plugins":
           return plugins(injector().getInstance(PluginCatalog.class), rest, out);
         case "bench":

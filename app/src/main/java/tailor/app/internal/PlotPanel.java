@@ -115,9 +115,14 @@ final class PlotPanel {
   }
 
   void legend(String[] names, Color[] colors) {
+    legend(names, colors, false);
+  }
+
+  /** The legend at the top left, or at the bottom left (for curves that fall). */
+  void legend(String[] names, Color[] colors, boolean bottom) {
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
     int lx = x0 + 14;
-    int ly = y0 + 20;
+    int ly = bottom ? y0 + h - 12 - 20 * (names.length - 1) : y0 + 20;
     for (int i = 0; i < names.length; i++) {
       g.setColor(colors[i]);
       g.setStroke(new BasicStroke(3f));

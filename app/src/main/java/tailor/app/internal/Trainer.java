@@ -39,7 +39,6 @@ final class Trainer {
   private final List<Network.Parameter> params;
   private final List<ParamSpec> specs = new ArrayList<>();
   private final double[][] host;
-  private final double[][] grads;
   private final long total;
   private final int batch;
   private final long perEpoch;
@@ -79,7 +78,6 @@ final class Trainer {
     }
     this.params = b.network.parameters();
     this.host = new double[params.size()][];
-    this.grads = new double[params.size()][];
     for (int i = 0; i < params.size(); i++) {
       specs.add(params.get(i).spec());
       host[i] = params.get(i).tensor().toArray();
@@ -209,7 +207,7 @@ final class Trainer {
     long evalStep = -1;
     boolean stopped = false;
     progress.start(step, total, perEpoch);
-    StepContextImpl ctx = new StepContextImpl();
+    OptimizerStep stepper = new OptimizerStep(s, net, optimizer, host, seed);
     outer:
     while (step < total) {
       try (BatchStream stream = new BatchStream(data, Split.TRAIN, batch, true, seed, epoch, inEpoch,
@@ -218,29 +216,17 @@ final class Trainer {
           long ts = System.nanoTime();
           BatchStream.Batch bt = stream.next();
           Tensor x = b.input(bt);
-          s.reseed(seed * 1_000_003L + step);
-          Tensor[] logits = new Tensor[1];
           int[] labels = bt.labels();
-          double loss = s.backward(() -> {
-            Tensor z = net.forward(x, true);
-            logits[0] = s.keep(z);
-            return s.softmaxCrossEntropy(z, labels, smoothing);
-          });
+          OptimizerStep.Result r = stepper.run(step, x, m -> b.input(firstExamples(bt, m)), labels,
+              smoothing);
           s.release(x);
+          double loss = r.loss();
           if (!Double.isFinite(loss)) {
             progress.finish();
             throw diverged(step, epoch, loss, lastGood, lastCheckpoint, metrics);
           }
-          double[] z = logits[0].toArray();
+          double[] z = r.logits();
           windowCorrect += correct(z, labels, classes, 1);
-          for (int i = 0; i < params.size(); i++) {
-            grads[i] = s.gradientArray(params.get(i).tensor());
-          }
-          ctx.step = step;
-          optimizer.update(ctx);
-          for (int i = 0; i < params.size(); i++) {
-            s.assign(params.get(i).tensor(), host[i]);
-          }
           lastGood = loss;
           step++;
           inEpoch++;
@@ -377,27 +363,10 @@ final class Trainer {
     return hits;
   }
 
-  private final class StepContextImpl implements StepContext {
-    long step;
-
-    @Override
-    public long step() {
-      return step;
-    }
-
-    @Override
-    public List<ParamSpec> specs() {
-      return specs;
-    }
-
-    @Override
-    public double[][] gradients() {
-      return grads;
-    }
-
-    @Override
-    public double[][] parameters() {
-      return host;
-    }
+  /** The first m examples of a batch. */
+  static BatchStream.Batch firstExamples(BatchStream.Batch bt, int m) {
+    int per = bt.x().length / bt.size();
+    return new BatchStream.Batch(bt.index(), m, java.util.Arrays.copyOf(bt.x(), m * per),
+        java.util.Arrays.copyOf(bt.labels(), m));
   }
 }

@@ -132,11 +132,29 @@ final class DjlSession implements BackendSession {
    */
   @Override
   public double backward(Supplier<Tensor> forward) {
-    for (NDArray a : kept) {
-      a.close();
+    return backward(forward, true);
+  }
+
+  @Override
+  public double backward(Supplier<Tensor> forward, boolean parameterGradients) {
+    zeroGradients();
+    if (!parameterGradients) {
+      for (DjlTensor p : parameters) {
+        p.array.setRequiresGradient(false);
+      }
     }
-    kept.clear();
-    pendingTaps.clear();
+    try {
+      return pass(forward);
+    } finally {
+      if (!parameterGradients) {
+        for (DjlTensor p : parameters) {
+          p.array.setRequiresGradient(true);
+        }
+      }
+    }
+  }
+
+  private void zeroGradients() {
     for (DjlTensor p : parameters) {
       if (p.array.hasGradient()) {
         NDArray g = p.array.getGradient();
@@ -144,6 +162,14 @@ final class DjlSession implements BackendSession {
         g.close();
       }
     }
+  }
+
+  private double pass(Supplier<Tensor> forward) {
+    for (NDArray a : kept) {
+      a.close();
+    }
+    kept.clear();
+    pendingTaps.clear();
     double value;
     try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
       scope.suppressNotUsedWarning();
@@ -358,9 +384,11 @@ final class DjlSession implements BackendSession {
 
   @Override
   public Tensor axpby(double a, Tensor x, double b, Tensor y) {
-    NDArray xs = a == 1.0 ? nd(x) : nd(x).mul(a);
-    NDArray ys = b == 1.0 ? nd(y) : nd(y).mul(b);
-    return wrap(xs.add(ys));
+    return scoped(() -> {
+      NDArray xs = a == 1.0 ? nd(x) : nd(x).mul(a);
+      NDArray ys = b == 1.0 ? nd(y) : nd(y).mul(b);
+      return xs.add(ys);
+    });
   }
 
   @Override
@@ -403,9 +431,24 @@ final class DjlSession implements BackendSession {
     return wrap(nd(x).square().mean());
   }
 
+  /**
+   * Runs an op in its own scope so that its intermediates (views, partial sums) are freed and
+   * only the result survives; inside a pass the result joins the pass's scope.
+   */
+  private Tensor scoped(Supplier<NDArray> op) {
+    NDArray r;
+    try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+      scope.suppressNotUsedWarning();
+      r = op.get();
+      ai.djl.ndarray.NDScope.unregister(r);
+    }
+    ai.djl.ndarray.NDScope.register(r);
+    return wrap(r);
+  }
+
   @Override
   public Tensor matmul(Tensor a, Tensor b) {
-    return wrap(nd(a).matMul(nd(b)));
+    return scoped(() -> nd(a).matMul(nd(b)));
   }
 
   @Override
@@ -415,12 +458,132 @@ final class DjlSession implements BackendSession {
 
   @Override
   public Tensor inverseSpd(Tensor a) {
-    return wrap(nd(a).inverse());
+    return scoped(() -> nd(a).inverse());
+  }
+
+  @Override
+  public Tensor patches(Tensor x, int kernel, int stride) {
+    NDArray xs = nd(x);
+    Shape s = xs.getShape();
+    if (s.dimension() != 4 || kernel < 1 || kernel % 2 == 0 || stride < 1) {
+      throw new IllegalArgumentException("patches need [n, c, h, w] and an odd kernel, got "
+          + s + ", kernel " + kernel + ", stride " + stride);
+    }
+    long n = s.get(0);
+    long c = s.get(1);
+    int p = kernel / 2;
+    long ho = (s.get(2) + 2L * p - kernel) / stride + 1;
+    long wo = (s.get(3) + 2L * p - kernel) / stride + 1;
+    return scoped(() -> {
+      NDArray padded = p == 0 ? xs : xs.pad(new Shape(p, p, p, p), 0);
+      NDList shifts = new NDList();
+      for (int i = 0; i < kernel; i++) {
+        for (int j = 0; j < kernel; j++) {
+          shifts.add(padded.get(new ai.djl.ndarray.index.NDIndex(String.format(Locale.ROOT,
+              ":, :, %d:%d:%d, %d:%d:%d", i, i + (ho - 1) * stride + 1, stride, j,
+              j + (wo - 1) * stride + 1, stride))));
+        }
+      }
+      // [n, c, k*k, ho, wo] -> [n, ho, wo, c, k*k] -> rows
+      return NDArrays.stack(shifts, 2).transpose(0, 3, 4, 1, 2).reshape(n * ho * wo, c * kernel * kernel);
+    });
+  }
+
+  @Override
+  public Tensor channelRows(Tensor x) {
+    NDArray xs = nd(x);
+    Shape s = xs.getShape();
+    if (s.dimension() == 2) {
+      return x;
+    }
+    if (s.dimension() != 4) {
+      throw new IllegalArgumentException("channelRows needs [n, c] or [n, c, h, w], got " + s);
+    }
+    return scoped(() -> xs.transpose(0, 2, 3, 1).reshape(-1, s.get(1)));
+  }
+
+  @Override
+  public Tensor secondMoment(Tensor rows, boolean homogeneous) {
+    NDArray r = nd(rows);
+    if (r.getShape().dimension() != 2) {
+      throw new IllegalArgumentException("secondMoment needs rows [r, d], got " + r.getShape());
+    }
+    long count = r.getShape().get(0);
+    return scoped(() -> {
+      NDArray xtx = gram(r);
+      if (!homogeneous) {
+        return xtx.divi(count);
+      }
+      NDArray colSums = r.sum(new int[] {0}).reshape(1, -1);
+      NDArray top = xtx.concat(colSums.transpose(), 1);
+      NDArray corner = manager.full(new Shape(1, 1), count, r.getDataType());
+      return top.concat(colSums.concat(corner, 1), 0).divi(count);
+    });
+  }
+
+  /**
+   * X^T X. Wide matrices are split into column blocks and only the blocks on and above the
+   * diagonal are multiplied (the others are their transposes): k blocks cost (k + 1) / 2k of
+   * the full product.
+   */
+  private static NDArray gram(NDArray x) {
+    long d = x.getShape().get(1);
+    int k = (int) Math.min(8, d / 256);
+    if (k < 2) {
+      return x.transpose().matMul(x);
+    }
+    long[] cut = new long[k + 1];
+    for (int i = 0; i <= k; i++) {
+      cut[i] = d * i / k;
+    }
+    NDArray[] cols = new NDArray[k];
+    for (int i = 0; i < k; i++) {
+      cols[i] = x.get(new ai.djl.ndarray.index.NDIndex(":, " + cut[i] + ":" + cut[i + 1]));
+    }
+    NDArray[][] blocks = new NDArray[k][k];
+    for (int i = 0; i < k; i++) {
+      for (int j = i; j < k; j++) {
+        blocks[i][j] = cols[i].transpose().matMul(cols[j]);
+        if (j > i) {
+          blocks[j][i] = blocks[i][j].transpose();
+        }
+      }
+    }
+    NDList rows = new NDList();
+    for (int i = 0; i < k; i++) {
+      rows.add(NDArrays.concat(new NDList(blocks[i]), 1));
+    }
+    return NDArrays.concat(rows, 0);
+  }
+
+  @Override
+  public Tensor scaleAddIdentity(Tensor a, double scale, double shift) {
+    NDArray m = nd(a);
+    long d = m.getShape().get(0);
+    if (m.getShape().dimension() != 2 || m.getShape().get(1) != d) {
+      throw new IllegalArgumentException("scaleAddIdentity needs a square matrix, got " + m.getShape());
+    }
+    return scoped(() -> {
+      NDArray out = m.mul(scale);
+      if (shift != 0.0) {
+        out.addi(manager.eye((int) d, (int) d, 0, m.getDataType()).muli(shift));
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public double trace(Tensor a) {
+    try (NDArray d = nd(a).diagonal(); NDArray t = d.sum()) {
+      return hostDoubles(t)[0];
+    }
   }
 
   @Override
   public void release(Tensor t) {
-    persistent.remove(nd(t));
+    NDArray a = nd(t);
+    parameters.removeIf(p -> p.array == a);
+    persistent.remove(a);
     nd(t).close();
   }
 

@@ -1,0 +1,32 @@
+package tailor.api.optim;
+
+/**
+ * What a second-order optimizer asks the training loop for at a step, besides the gradient.
+ *
+ * @param mode which Fisher estimate to gather layer statistics for
+ * @param examples how many examples of the batch the statistics use (the first ones); 0 means all
+ */
+public record CurvatureRequest(Mode mode, int examples) {
+
+  /** First-order optimizers: nothing beyond the gradient. */
+  public static final CurvatureRequest NONE = new CurvatureRequest(Mode.NONE, 0);
+
+  /** Which statistics. */
+  public enum Mode {
+    /** No layer statistics. */
+    NONE,
+    /**
+     * The true Fisher: an extra backward pass of the loss at targets sampled from the model's
+     * predictive distribution (no label smoothing).
+     */
+    TRUE_FISHER,
+    /** The empirical Fisher: the layer statistics of the training pass itself (real labels). */
+    EMPIRICAL_FISHER
+  }
+
+  public CurvatureRequest {
+    if (examples < 0) {
+      throw new IllegalArgumentException("examples must be >= 0, got " + examples);
+    }
+  }
+}

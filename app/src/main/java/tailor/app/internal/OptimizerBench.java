@@ -1,0 +1,154 @@
+package tailor.app.internal;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import tailor.api.TailorException;
+import tailor.api.activation.ShapedActivation;
+import tailor.api.backend.BackendOptions;
+import tailor.api.backend.BackendSession;
+import tailor.api.backend.ComputeBackend;
+import tailor.api.backend.DType;
+import tailor.api.backend.Tensor;
+import tailor.api.init.InitOptions;
+import tailor.api.model.ModelSpec;
+import tailor.api.optim.Optimizer;
+import tailor.api.optim.OptimizerProvider;
+import tailor.api.shaping.ShapingTargets;
+import tailor.kernelshaping.Activations;
+import tailor.kernelshaping.Shaper;
+import tailor.kernelshaping.init.Initializers;
+import tailor.models.LayerGraph;
+import tailor.models.ModelSummary;
+import tailor.models.Network;
+
+/**
+ * {@code tailor bench optimizer-step}: the whole training step (gradient pass, curvature pass,
+ * update, copy back) of K-FAC against SGD on the same vanilla TAT network and batch, in the same
+ * process. K-FAC's damped inverses are recomputed every {@code inverse_period} steps, so its
+ * amortized step is t_plain + (t_invert - t_plain) / period, with t_plain measured with the
+ * inverses fixed and t_invert with an inversion at every step.
+ */
+final class OptimizerBench {
+  private final PluginCatalog plugins;
+
+  OptimizerBench(PluginCatalog plugins) {
+    this.plugins = plugins;
+  }
+
+  int run(Args a, PrintStream out) {
+    int depth = a.has("depth") ? a.integer("depth") : 50;
+    double width = a.has("width") ? a.number("width") : 1.0;
+    int batch = a.has("batch") ? a.integer("batch") : 128;
+    int steps = a.has("steps") ? a.integer("steps") : 3;
+    int warmup = a.has("warmup") ? a.integer("warmup") : 1;
+    int threads = a.has("threads") ? a.integer("threads") : Runtime.getRuntime().availableProcessors();
+    if (batch < 1 || steps < 1 || warmup < 0 || depth < 1 || !(width > 0)) {
+      throw TailorException.user("bench optimizer-step needs --batch, --steps, --depth >= 1, "
+          + "--warmup >= 0 and --width > 0");
+    }
+    List<Integer> input = List.of(3, 32, 32);
+    int classes = 10;
+    ModelSpec spec = ModelSpec.of(depth).withStem("cifar").withWidth(width).withClasses(classes)
+        .withInput(input);
+    LayerGraph graph = (LayerGraph) plugins.model("resnet", "--model").describe(spec);
+    ShapedActivation act = Shaper.transform("tat-lrelu").shape(Activations.byName("leaky_relu"),
+        ShapingTargets.defaults(), graph);
+    ModelSummary summary = ModelSummary.of(graph, input);
+    ComputeBackend backend = plugins.backend(a.string("backend", "cpu"), "--backend");
+    String why = backend.unavailableReason();
+    if (why != null) {
+      throw TailorException.user("backend " + backend.name() + " is not usable here: " + why);
+    }
+    OptimizerProvider kfacProvider = plugins.optimizer("kfac", "bench");
+    long period = ((Number) kfacProvider.defaults().get("inverse_period")).longValue();
+    long curvatureExamples = ((Number) kfacProvider.defaults().get("curvature_examples")).longValue();
+    out.printf(Locale.ROOT, "tailor bench optimizer-step: %s, CIFAR-10-sized input, batch %d, %d threads, "
+        + "median of %d steps after %d warm-up%n", graph.describe(), batch, threads, steps, warmup);
+    out.printf(Locale.ROOT, "  %,d parameters, %.3f GFLOP forward per image; kfac defaults: true Fisher "
+        + "on %d examples per step, inverses every %d steps%n", summary.params(), summary.flops() / 1e9,
+        curvatureExamples, period);
+    try (BackendSession s = backend.open(new BackendOptions(threads, DType.FLOAT32, 0))) {
+      Network net = Network.build(graph, input, s, act, new Initializers.Suo(), InitOptions.defaults(),
+          new SplittableRandom(0));
+      int per = 3 * 32 * 32;
+      SplittableRandom r = new SplittableRandom(1);
+      double[] xs = new double[batch * per];
+      for (int i = 0; i < xs.length; i++) {
+        xs[i] = r.nextGaussian();
+      }
+      int[] labels = new int[batch];
+      for (int i = 0; i < batch; i++) {
+        labels[i] = r.nextInt(classes);
+      }
+      Tensor x = s.tensor(xs, batch, 3, 32, 32);
+      Timing sgdT = time(s, net, plugins.optimizer("sgd", "bench"), Map.of("learning_rate", 1e-4),
+          x, xs, labels, warmup, steps);
+      double sgd = sgdT.step();
+      out.printf(Locale.ROOT, "  %-34s %8.3f s/step  %7.1f images/s  (%s)%n", "sgd (Nesterov)", sgd,
+          batch / sgd, sgdT.phases());
+      // burn-in 0 and a period beyond the run: one inversion at step 0 (a warm-up step)
+      Timing plainT = time(s, net, kfacProvider, Map.of("burnin", 0L, "inverse_period", 1_000_000L),
+          x, xs, labels, Math.max(1, warmup), steps);
+      double plain = plainT.step();
+      out.printf(Locale.ROOT, "  %-34s %8.3f s/step  (%.2fx sgd; %s)%n", "kfac, inverses kept", plain,
+          plain / sgd, plainT.phases());
+      double every = time(s, net, kfacProvider, Map.of("burnin", 0L, "inverse_period", 1L),
+          x, xs, labels, warmup, steps).step();
+      out.printf(Locale.ROOT, "  %-34s %8.3f s/step  (inversion %.3f s)%n", "kfac, inverting every step",
+          every, every - plain);
+      double amortized = plain + Math.max(0, every - plain) / period;
+      out.printf(Locale.ROOT, "  %-34s %8.3f s/step  %7.1f images/s%n",
+          "kfac, amortized (period " + period + ")", amortized, batch / amortized);
+      out.printf(Locale.ROOT, "  ratio kfac/sgd step time: %.2fx (target <= 1.6x)%n", amortized / sgd);
+      s.release(x);
+    }
+    return 0;
+  }
+
+  /** The median step and its phases (gradient pass, curvature pass, update). */
+  record Timing(double step, double pass, double curvature, double update) {
+    String phases() {
+      return String.format(Locale.ROOT, "gradient pass %.3f, curvature pass %.3f, update %.3f s",
+          pass, curvature, update);
+    }
+  }
+
+  private static Timing time(BackendSession s, Network net, OptimizerProvider p,
+      Map<String, Object> overrides, Tensor x, double[] xs, int[] labels, int warmup, int steps) {
+    Map<String, Object> settings = new LinkedHashMap<>(p.defaults());
+    settings.putAll(overrides);
+    settings.put("schedule", "constant");
+    settings.put("warmup", 0.0);
+    Optimizer o = p.create(settings);
+    List<Network.Parameter> params = net.parameters();
+    double[][] host = new double[params.size()][];
+    for (int i = 0; i < params.size(); i++) {
+      host[i] = params.get(i).tensor().toArray();
+    }
+    OptimizerStep stepper = new OptimizerStep(s, net, o, host, 0);
+    o.init(stepper.specs(), warmup + steps);
+    int batch = labels.length;
+    int per = xs.length / batch;
+    List<Double> times = new ArrayList<>();
+    List<List<Double>> phases = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    for (int i = 0; i < warmup + steps; i++) {
+      long t0 = System.nanoTime();
+      stepper.run(i, x, m -> s.tensor(java.util.Arrays.copyOf(xs, m * per), m, 3, 32, 32), labels, 0.0);
+      double t = (System.nanoTime() - t0) / 1e9;
+      if (i >= warmup) {
+        times.add(t);
+        double[] ph = stepper.phaseSeconds();
+        for (int k = 0; k < 3; k++) {
+          phases.get(k).add(ph[k]);
+        }
+      }
+    }
+    return new Timing(BenchCommand.median(times), BenchCommand.median(phases.get(0)),
+        BenchCommand.median(phases.get(1)), BenchCommand.median(phases.get(2)));
+  }
+}

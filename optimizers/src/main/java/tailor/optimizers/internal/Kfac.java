@@ -1,0 +1,455 @@
+package tailor.optimizers.internal;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import tailor.api.TailorException;
+import tailor.api.backend.BackendSession;
+import tailor.api.backend.Tensor;
+import tailor.api.optim.CurvatureRequest;
+import tailor.api.optim.LayerStatistics;
+import tailor.api.optim.Optimizer;
+import tailor.api.optim.ParamSpec;
+import tailor.api.optim.StepContext;
+import tailor.optimizers.Configs;
+import tailor.optimizers.Schedule;
+import tailor.optimizers.Settings;
+
+/**
+ * K-FAC (Martens and Grosse 2015) with KFC conv blocks (Grosse and Martens 2016), as kfac-jax
+ * runs it for the TAT paper with fixed damping and fixed momentum.
+ *
+ * <p>Curvature: one block per dense or conv layer, F_l ~ A_l (x) G_l, with A the second moment
+ * of the layer's inputs (conv: of its input patches, averaged over examples and locations; the
+ * bias as a homogeneous coordinate) and G the second moment of the per-example gradients of the
+ * loss with respect to the layer's outputs (conv: averaged over examples and locations, times the
+ * number of locations). Leaves outside those layers (scales and shifts) get a diagonal block:
+ * m * gbar^2 of the curvature pass's mean gradient over m examples, which is an unbiased
+ * estimate of the diagonal Fisher at sampled targets (their gradients have zero mean). The
+ * factors are exponential moving averages (decay min(ema, k / (k + 1)) after k estimates, so
+ * the first estimates are averaged exactly, which is the burn-in).
+ *
+ * <p>Step: every {@code inverse_period} steps the damped inverses (A + pi sqrt(lambda) I)^-1 and
+ * (G + sqrt(lambda) / pi I)^-1 are recomputed, pi = sqrt((tr A / dim A) / (tr G / dim G));
+ * the preconditioned gradient of a layer is Ginv [dW | db] Ainv; the norm constraint scales it
+ * by min(1, sqrt(c / (lr^2 g^T F^-1 g))); then v = mu v - lr * that and theta += v. All matrix
+ * work runs on the step's backend session.
+ */
+final class Kfac implements Optimizer {
+  private static final class Block {
+    final String name;
+    final int weight;
+    final int bias;
+    final int out;
+    final int dimA;
+    Tensor a;
+    Tensor g;
+    Tensor aInv;
+    Tensor gInv;
+
+    Block(String name, int weight, int bias, int out, int dimA) {
+      this.name = name;
+      this.weight = weight;
+      this.bias = bias;
+      this.out = out;
+      this.dimA = dimA;
+    }
+  }
+
+  private final Configs.Kfac cfg;
+  private final Settings settings;
+  private List<ParamSpec> specs;
+  private Schedule schedule;
+  private double[][] velocity;
+  private List<Block> blocks;
+  private double[][] diag;
+  private double[][] diagInv;
+  private long estimates;
+  private boolean inverted;
+  private BackendSession session;
+  private final Map<String, double[]> pending = new HashMap<>();
+
+  Kfac(Configs.Kfac cfg, Settings settings) {
+    this.cfg = cfg;
+    this.settings = settings;
+    settings.schedule(1); // validates the schedule settings now, at the boundary
+  }
+
+  @Override
+  public void init(List<ParamSpec> params, long totalSteps) {
+    specs = List.copyOf(params);
+    schedule = settings.schedule(totalSteps);
+    velocity = new double[params.size()][];
+    for (int i = 0; i < params.size(); i++) {
+      velocity[i] = new double[params.get(i).size()];
+    }
+    blocks = null;
+    estimates = 0;
+    inverted = false;
+  }
+
+  @Override
+  public double learningRate(long step) {
+    return schedule.at(step);
+  }
+
+  @Override
+  public CurvatureRequest curvature(long step) {
+    return new CurvatureRequest(cfg.empirical() ? CurvatureRequest.Mode.EMPIRICAL_FISHER
+        : CurvatureRequest.Mode.TRUE_FISHER, cfg.curvatureExamples());
+  }
+
+  @Override
+  public void update(StepContext c) {
+    BackendSession s = c.session();
+    List<LayerStatistics> layers = c.layers();
+    if (s == null || layers.isEmpty()) {
+      throw new IllegalStateException("kfac needs the layer statistics of a curvature pass "
+          + "(StepContext.layers() and session()); the training loop provides them when "
+          + "Optimizer.curvature() asks");
+    }
+    if (blocks == null) {
+      setup(s, layers);
+    }
+    long step = c.step();
+    accumulate(s, layers, c.curvatureGradients(), step);
+    if (step < cfg.burnin()) {
+      return; // burn-in: curvature estimates only
+    }
+    if (!inverted || (step - cfg.burnin()) % cfg.inversePeriod() == 0) {
+      invert(s);
+    }
+    double[][] g = c.gradients();
+    double[][] p = c.parameters();
+    if (cfg.weightDecay() > 0) {
+      for (int i = 0; i < specs.size(); i++) {
+        if (cfg.decayAll() || specs.get(i).kind().decayedByDefault()) {
+          for (int j = 0; j < g[i].length; j++) {
+            g[i][j] += cfg.weightDecay() * p[i][j];
+          }
+        }
+      }
+    }
+    double[][] pre = precondition(s, g, step);
+    double lr = schedule.at(step);
+    double coeff = 1.0;
+    if (cfg.normConstraint() > 0 && lr > 0) {
+      double dot = 0;
+      for (int i = 0; i < g.length; i++) {
+        for (int j = 0; j < g[i].length; j++) {
+          dot += g[i][j] * pre[i][j];
+        }
+      }
+      if (dot > 0) {
+        coeff = Math.min(1.0, Math.sqrt(cfg.normConstraint() / (lr * lr * dot)));
+      }
+    }
+    double mu = cfg.momentum();
+    for (int i = 0; i < p.length; i++) {
+      double[] v = velocity[i];
+      double[] pi = p[i];
+      double[] di = pre[i];
+      for (int j = 0; j < pi.length; j++) {
+        v[j] = mu * v[j] - lr * coeff * di[j];
+        pi[j] += v[j];
+      }
+    }
+  }
+
+  private void setup(BackendSession s, List<LayerStatistics> layers) {
+    session = s;
+    blocks = new ArrayList<>();
+    boolean[] covered = new boolean[specs.size()];
+    for (LayerStatistics l : layers) {
+      ParamSpec w = specs.get(l.weight());
+      int out = w.shape()[0];
+      int in = w.size() / out;
+      if (l.bias() >= 0) {
+        if (specs.get(l.bias()).size() != out) {
+          throw new IllegalArgumentException("layer " + l.name() + ": bias of "
+              + specs.get(l.bias()).size() + " values for " + out + " outputs");
+        }
+        covered[l.bias()] = true;
+      }
+      covered[l.weight()] = true;
+      blocks.add(new Block(l.name(), l.weight(), l.bias(), out, in + (l.bias() >= 0 ? 1 : 0)));
+    }
+    diag = new double[specs.size()][];
+    diagInv = new double[specs.size()][];
+    for (int i = 0; i < specs.size(); i++) {
+      if (!covered[i]) {
+        diag[i] = new double[specs.get(i).size()];
+        diagInv[i] = new double[specs.get(i).size()];
+      }
+    }
+    if (!pending.isEmpty()) {
+      for (Block b : blocks) {
+        b.a = upload(s, "kfac/a/" + b.name, b.dimA, b.dimA);
+        b.g = upload(s, "kfac/g/" + b.name, b.out, b.out);
+        if (inverted) {
+          b.aInv = upload(s, "kfac/a_inv/" + b.name, b.dimA, b.dimA);
+          b.gInv = upload(s, "kfac/g_inv/" + b.name, b.out, b.out);
+        }
+      }
+      for (int i = 0; i < specs.size(); i++) {
+        if (diag[i] != null) {
+          copyPending("kfac/diag/" + specs.get(i).name(), diag[i]);
+          copyPending("kfac/diag_inv/" + specs.get(i).name(), diagInv[i]);
+        }
+      }
+      pending.clear();
+    }
+  }
+
+  private Tensor upload(BackendSession s, String key, int rows, int cols) {
+    double[] v = pending.get(key);
+    if (v == null || v.length != rows * cols) {
+      throw TailorException.user("optimizer state has no " + key + " of " + rows * cols
+          + " values; the checkpoint was written by another optimizer or model");
+    }
+    return s.tensor(v, rows, cols);
+  }
+
+  private void copyPending(String key, double[] into) {
+    double[] v = pending.get(key);
+    if (v == null || v.length != into.length) {
+      throw TailorException.user("optimizer state has no " + key + " of " + into.length
+          + " values; the checkpoint was written by another optimizer or model");
+    }
+    System.arraycopy(v, 0, into, 0, v.length);
+  }
+
+  private void accumulate(BackendSession s, List<LayerStatistics> layers, double[][] curvatureGrads,
+      long step) {
+    if (layers.size() != blocks.size()) {
+      throw new IllegalArgumentException("the curvature pass reported " + layers.size()
+          + " layers; K-FAC was set up with " + blocks.size());
+    }
+    double decay = Math.min(cfg.ema(), estimates / (estimates + 1.0));
+    int m = layers.get(0).examples();
+    for (int k = 0; k < blocks.size(); k++) {
+      Block b = blocks.get(k);
+      LayerStatistics l = layers.get(k);
+      if (!l.name().equals(b.name)) {
+        throw new IllegalArgumentException("layer " + k + " is " + l.name() + ", expected " + b.name);
+      }
+      Tensor rows = l.conv() ? s.patches(l.input(), l.kernel(), l.stride()) : l.input();
+      Tensor aNew = s.secondMoment(rows, b.bias >= 0);
+      if (rows != l.input()) {
+        s.release(rows);
+      }
+      int[] gs = l.outputGradient().shape();
+      double locations = 1;
+      for (int d = 2; d < gs.length; d++) {
+        locations *= gs[d];
+      }
+      Tensor gRows = s.channelRows(l.outputGradient());
+      Tensor gm = s.secondMoment(gRows, false);
+      if (gRows != l.outputGradient()) {
+        s.release(gRows);
+      }
+      // per-example gradients are m times those of the mean loss; G = locations * E[g g^T]
+      Tensor gNew = s.scaleAddIdentity(gm, (double) l.examples() * l.examples() * locations, 0);
+      s.release(gm);
+      checkFinite(s, aNew, "input (A)", b.name, step);
+      checkFinite(s, gNew, "output-gradient (G)", b.name, step);
+      b.a = ema(s, b.a, aNew, decay);
+      b.g = ema(s, b.g, gNew, decay);
+    }
+    for (int i = 0; i < specs.size(); i++) {
+      if (diag[i] == null) {
+        continue;
+      }
+      if (curvatureGrads == null) {
+        throw new IllegalStateException("kfac needs the curvature pass's gradients for " + specs.get(i).name());
+      }
+      double[] d = diag[i];
+      double[] gi = curvatureGrads[i];
+      for (int j = 0; j < d.length; j++) {
+        double est = m * gi[j] * gi[j];
+        if (!Double.isFinite(est)) {
+          throw TailorException.user(String.format(Locale.ROOT,
+              "K-FAC: the diagonal curvature of %s is not finite at step %d; the network's "
+                  + "gradients overflowed. Hint: lower the learning rate or raise optimizer.kfac.damping",
+              specs.get(i).name(), step + 1));
+        }
+        d[j] = decay * d[j] + (1 - decay) * est;
+      }
+    }
+    estimates++;
+  }
+
+  private static void checkFinite(BackendSession s, Tensor t, String what, String layer, long step) {
+    double tr = s.trace(t);
+    if (!Double.isFinite(tr)) {
+      throw TailorException.user(String.format(Locale.ROOT,
+          "K-FAC: the %s factor of layer %s is not finite at step %d (trace %s); the network's "
+              + "activations or gradients overflowed. Hint: lower the learning rate or raise "
+              + "optimizer.kfac.damping", what, layer, step + 1, tr));
+    }
+  }
+
+  private static Tensor ema(BackendSession s, Tensor old, Tensor fresh, double decay) {
+    if (old == null) {
+      return fresh;
+    }
+    Tensor r = s.axpby(decay, old, 1 - decay, fresh);
+    s.release(old);
+    s.release(fresh);
+    return r;
+  }
+
+  private double lambda() {
+    return cfg.damping() + cfg.weightDecay();
+  }
+
+  private void invert(BackendSession s) {
+    double sq = Math.sqrt(lambda());
+    for (Block b : blocks) {
+      double ta = s.trace(b.a) / b.dimA;
+      double tg = s.trace(b.g) / b.out;
+      double pi = ta > 0 && tg > 0 ? Math.sqrt(ta / tg) : 1.0;
+      Tensor ad = s.scaleAddIdentity(b.a, 1, pi * sq);
+      Tensor gd = s.scaleAddIdentity(b.g, 1, sq / pi);
+      if (b.aInv != null) {
+        s.release(b.aInv);
+        s.release(b.gInv);
+      }
+      b.aInv = s.inverseSpd(ad);
+      b.gInv = s.inverseSpd(gd);
+      s.release(ad);
+      s.release(gd);
+    }
+    for (int i = 0; i < diag.length; i++) {
+      if (diag[i] != null) {
+        for (int j = 0; j < diag[i].length; j++) {
+          diagInv[i][j] = 1.0 / (diag[i][j] + lambda());
+        }
+      }
+    }
+    inverted = true;
+  }
+
+  private double[][] precondition(BackendSession s, double[][] g, long step) {
+    double[][] pre = new double[g.length][];
+    for (Block b : blocks) {
+      int in = b.bias >= 0 ? b.dimA - 1 : b.dimA;
+      double[] gw = g[b.weight];
+      double[] mat = new double[b.out * b.dimA];
+      for (int o = 0; o < b.out; o++) {
+        System.arraycopy(gw, o * in, mat, o * b.dimA, in);
+        if (b.bias >= 0) {
+          mat[o * b.dimA + in] = g[b.bias][o];
+        }
+      }
+      Tensor m = s.tensor(mat, b.out, b.dimA);
+      Tensor left = s.matmul(b.gInv, m);
+      Tensor both = s.matmul(left, b.aInv);
+      double[] r = both.toArray();
+      s.release(m);
+      s.release(left);
+      s.release(both);
+      double[] pw = new double[gw.length];
+      double[] pb = b.bias >= 0 ? new double[b.out] : null;
+      for (int o = 0; o < b.out; o++) {
+        System.arraycopy(r, o * b.dimA, pw, o * in, in);
+        if (pb != null) {
+          pb[o] = r[o * b.dimA + in];
+        }
+      }
+      for (double v : r) {
+        if (!Double.isFinite(v)) {
+          throw TailorException.user(String.format(Locale.ROOT,
+              "K-FAC: the preconditioned update of layer %s is not finite at step %d; Hint: raise "
+                  + "optimizer.kfac.damping (now %s) or lower the learning rate", b.name, step + 1,
+              cfg.damping()));
+        }
+      }
+      pre[b.weight] = pw;
+      if (pb != null) {
+        pre[b.bias] = pb;
+      }
+    }
+    for (int i = 0; i < g.length; i++) {
+      if (diag[i] != null) {
+        double[] d = new double[g[i].length];
+        for (int j = 0; j < d.length; j++) {
+          d[j] = g[i][j] * diagInv[i][j];
+        }
+        pre[i] = d;
+      }
+    }
+    return pre;
+  }
+
+  @Override
+  public Map<String, double[]> state() {
+    Map<String, double[]> st = new LinkedHashMap<>();
+    for (int i = 0; i < specs.size(); i++) {
+      st.put("velocity/" + specs.get(i).name(), velocity[i].clone());
+    }
+    st.put("kfac/counters", new double[] {estimates, inverted ? 1 : 0});
+    if (blocks != null) {
+      for (Block b : blocks) {
+        st.put("kfac/a/" + b.name, b.a.toArray());
+        st.put("kfac/g/" + b.name, b.g.toArray());
+        if (inverted) {
+          st.put("kfac/a_inv/" + b.name, b.aInv.toArray());
+          st.put("kfac/g_inv/" + b.name, b.gInv.toArray());
+        }
+      }
+      for (int i = 0; i < specs.size(); i++) {
+        if (diag[i] != null) {
+          st.put("kfac/diag/" + specs.get(i).name(), diag[i].clone());
+          st.put("kfac/diag_inv/" + specs.get(i).name(), diagInv[i].clone());
+        }
+      }
+    } else {
+      pending.forEach(st::put);
+    }
+    return st;
+  }
+
+  @Override
+  public void restore(Map<String, double[]> state) {
+    for (int i = 0; i < specs.size(); i++) {
+      String key = "velocity/" + specs.get(i).name();
+      double[] v = state.get(key);
+      if (v == null || v.length != velocity[i].length) {
+        throw TailorException.user("optimizer state has no " + key + " of " + velocity[i].length
+            + " values; the checkpoint was written by another optimizer or model");
+      }
+      System.arraycopy(v, 0, velocity[i], 0, v.length);
+    }
+    double[] counters = state.get("kfac/counters");
+    if (counters == null || counters.length != 2) {
+      throw TailorException.user("optimizer state has no kfac/counters; the checkpoint was "
+          + "written by another optimizer");
+    }
+    if (blocks != null && session != null) {
+      for (Block b : blocks) {
+        for (Tensor t : new Tensor[] {b.a, b.g, b.aInv, b.gInv}) {
+          if (t != null) {
+            session.release(t);
+          }
+        }
+      }
+    }
+    blocks = null;
+    estimates = (long) counters[0];
+    inverted = counters[1] != 0;
+    pending.clear();
+    state.forEach((k, v) -> {
+      if (k.startsWith("kfac/") && !k.equals("kfac/counters")) {
+        pending.put(k, v);
+      }
+    });
+    if (estimates > 0 && pending.isEmpty()) {
+      throw TailorException.user("optimizer state has K-FAC counters but no factors; the "
+          + "checkpoint is incomplete");
+    }
+  }
+}
