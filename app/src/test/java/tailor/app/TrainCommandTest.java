@@ -83,6 +83,25 @@ class TrainCommandTest {
     assertEquals(la, trainLosses(b));
   }
 
+  /** K-FAC's checkpoint (factors, inverses, velocities, counters) resumes bit for bit. */
+  @Test
+  void kfacResumeRepeatsTheUninterruptedLosses(@TempDir Path tmp) throws IOException {
+    Path a = tmp.resolve("a");
+    Path b = tmp.resolve("b");
+    String[] opts = {"--optimizer", "kfac", "--steps", "16", "--log-every", "1", "--set",
+        "optimizer.kfac.inverse_period=5", "--set", "optimizer.kfac.burnin=2"};
+    assertEquals(0, train(a, opts).code());
+    List<String> withStop = new java.util.ArrayList<>(List.of(opts));
+    withStop.addAll(List.of("--stop-after", "9"));
+    CliTest.Run first = train(b, withStop.toArray(new String[0]));
+    assertEquals(0, first.code(), first.err());
+    CliTest.Run rest = CliTest.run("train", "--resume", b.toString(), "--quiet");
+    assertEquals(0, rest.code(), rest.err());
+    List<String> la = trainLosses(a);
+    assertEquals(16, la.size());
+    assertEquals(la, trainLosses(b));
+  }
+
   @Test
   void damagedOrMismatchedCheckpointsAreRefused(@TempDir Path tmp) throws IOException {
     Path a = tmp.resolve("a");

@@ -34,4 +34,7 @@ public interface Optimizer {
    * parameters; a missing or mis-sized entry is an error.
    */
   void restore(Map<String, double[]> state);
+
+  /** Frees what the optimizer holds on a backend (K-FAC's factors); a no-op for most. */
+  default void close() {}
 }

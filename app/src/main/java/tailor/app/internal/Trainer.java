@@ -279,6 +279,7 @@ final class Trainer {
       }
     }
     progress.finish();
+    optimizer.close(); // the checkpoints are written; free what it holds on the backend
     double secs = trainNanos / 1e9;
     if (!stopped && evalStep != step) {
       eval = evaluate(b, evalBatch());

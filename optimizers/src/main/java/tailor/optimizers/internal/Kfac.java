@@ -386,6 +386,24 @@ final class Kfac implements Optimizer {
   }
 
   @Override
+  public void close() {
+    if (blocks != null && session != null) {
+      for (Block b : blocks) {
+        for (Tensor t : new Tensor[] {b.a, b.g, b.aInv, b.gInv}) {
+          if (t != null) {
+            session.release(t);
+          }
+        }
+        b.a = null;
+        b.g = null;
+        b.aInv = null;
+        b.gInv = null;
+      }
+    }
+    blocks = null;
+  }
+
+  @Override
   public Map<String, double[]> state() {
     Map<String, double[]> st = new LinkedHashMap<>();
     for (int i = 0; i < specs.size(); i++) {
@@ -429,16 +447,7 @@ final class Kfac implements Optimizer {
       throw TailorException.user("optimizer state has no kfac/counters; the checkpoint was "
           + "written by another optimizer");
     }
-    if (blocks != null && session != null) {
-      for (Block b : blocks) {
-        for (Tensor t : new Tensor[] {b.a, b.g, b.aInv, b.gInv}) {
-          if (t != null) {
-            session.release(t);
-          }
-        }
-      }
-    }
-    blocks = null;
+    close();
     estimates = (long) counters[0];
     inverted = counters[1] != 0;
     pending.clear();
