@@ -100,6 +100,65 @@ class OptimizerContractTest {
     assertTrue(seen.containsAll(List.of("sgd", "adam", "lars", "kfac")), seen.toString());
   }
 
+  /**
+   * K-FAC's other paths on a network with batch norm: the empirical Fisher, and diagonal blocks
+   * for the scale and shift (the leaves outside dense layers, whose curvature comes from the
+   * curvature pass's gradients). Both must train (loss below 60% of its start in 150 steps) and
+   * the checkpoint state must hold the diagonal blocks.
+   */
+  @Test
+  void kfacEmpiricalFisherAndDiagonalBlocksTrain() {
+    SplittableRandom r = new SplittableRandom(8);
+    double[] x = new double[N * D];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = r.nextGaussian();
+    }
+    int[] labels = new int[N];
+    for (int i = 0; i < N; i++) {
+      labels[i] = x[i * D] + x[i * D + 1] > 0.5 ? 0 : x[i * D + 2] > 0 ? 1 : 2;
+    }
+    OptimizerProvider p = ServiceLoader.load(OptimizerProvider.class).stream()
+        .map(ServiceLoader.Provider::get).filter(o -> o.name().equals("kfac")).findFirst().orElseThrow();
+    ComputeBackend cpu = ServiceLoader.load(ComputeBackend.class).findFirst().orElseThrow();
+    for (String fisher : List.of("true", "empirical")) {
+      try (BackendSession s = cpu.open(new BackendOptions(1, DType.FLOAT64, 1))) {
+        LayerGraph graph = new LayerGraph("bn mlp", new Layer.Sequence(List.of(new Layer.Dense(16, true),
+            new Layer.BatchNorm(0.9), new Layer.Activation(), new Layer.Dense(K, true))));
+        Network net = Network.build(graph, List.of(D), s,
+            ShapedActivation.identity(Activations.byName("tanh")), new Initializers.Suo(),
+            InitOptions.defaults(), new SplittableRandom(9));
+        Map<String, Object> settings = new LinkedHashMap<>(p.defaults());
+        settings.put("learning_rate", 0.05);
+        settings.put("damping", 0.01);
+        settings.put("fisher", fisher);
+        settings.put("curvature_examples", 32L);
+        Optimizer o = p.create(settings);
+        List<Network.Parameter> params = net.parameters();
+        double[][] host = new double[params.size()][];
+        for (int i = 0; i < host.length; i++) {
+          host[i] = params.get(i).tensor().toArray();
+        }
+        OptimizerStep step = new OptimizerStep(s, net, o, host, 4);
+        o.init(step.specs(), 150);
+        Tensor xt = s.tensor(x, N, D);
+        double first = Double.NaN;
+        double last = Double.NaN;
+        for (int t = 0; t < 150; t++) {
+          last = step.run(t, xt, m -> s.tensor(java.util.Arrays.copyOf(x, m * D), m, D), labels, 0.0).loss();
+          if (t == 0) {
+            first = last;
+          }
+        }
+        System.out.printf(Locale.ROOT, "kfac (%s Fisher) on a batch-norm MLP: loss %.4f -> %.4f%n",
+            fisher, first, last);
+        assertTrue(last < 0.6 * first, fisher + ": " + first + " -> " + last);
+        assertTrue(o.state().containsKey("kfac/diag/1.scale"), o.state().keySet().toString());
+        assertTrue(o.state().containsKey("kfac/diag_inv/1.shift"), o.state().keySet().toString());
+        o.close();
+      }
+    }
+  }
+
   /** The optimal mean cross-entropy by gradient descent on the host (gradient norm to 1e-10). */
   static double optimum(double[] x, int[] labels) {
     double[] w = new double[K * (D + 1)];
