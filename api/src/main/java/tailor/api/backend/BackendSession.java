@@ -35,9 +35,9 @@ public interface BackendSession extends AutoCloseable {
   double backward(Supplier<Tensor> forward);
 
   /**
-   * As {@link #backward(Supplier)}; without {@code parameterGradients} only the taps' output
-   * gradients are computed (a curvature pass that needs no weight gradients skips their cost),
-   * and parameters report zero gradients.
+   * As {@link #backward(Supplier)}; without {@code parameterGradients} the backend may skip the
+   * parameters' gradients (a curvature pass that needs only the taps' output gradients), and what
+   * {@link #gradientArray} then reports is unspecified. The default computes them anyway.
    */
   default double backward(Supplier<Tensor> forward, boolean parameterGradients) {
     return backward(forward);

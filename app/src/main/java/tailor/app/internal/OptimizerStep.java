@@ -118,6 +118,13 @@ final class OptimizerStep {
       Tensor xc = m == labels.length ? x : firstExamples.apply(m);
       net.withTaps(true);
       clearTaps();
+      // The curvature pass runs in training mode (batch statistics, dropout) but must not move
+      // batch norm's running statistics a second time.
+      List<Network.Buffer> buffers = net.buffers();
+      double[][] saved = new double[buffers.size()][];
+      for (int i = 0; i < saved.length; i++) {
+        saved[i] = buffers.get(i).tensor().toArray();
+      }
       s.reseed(seed * 1_000_003L + step + 0x2545F491L);
       SplittableRandom rng = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (step + 1)));
       s.backward(() -> {
@@ -125,6 +132,9 @@ final class OptimizerStep {
         return s.softmaxCrossEntropy(zc, sampleLabels(zc.toArray(), m, rng), 0.0);
       }, !allTapped);
       net.withTaps(false);
+      for (int i = 0; i < saved.length; i++) {
+        s.assign(buffers.get(i).tensor(), saved[i]);
+      }
       if (!allTapped) {
         curvatureGrads = new double[params.size()][];
         for (int i = 0; i < params.size(); i++) {

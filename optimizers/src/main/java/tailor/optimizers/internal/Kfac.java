@@ -19,8 +19,12 @@ import tailor.optimizers.Schedule;
 import tailor.optimizers.Settings;
 
 /**
- * K-FAC (Martens and Grosse 2015) with KFC conv blocks (Grosse and Martens 2016), as kfac-jax
- * runs it for the TAT paper with fixed damping and fixed momentum.
+ * K-FAC (Martens and Grosse 2015) with KFC conv blocks (Grosse and Martens 2016), with fixed
+ * damping and fixed momentum as kfac-jax's TAT example runs it. Differences from kfac-jax: the
+ * curvature is estimated on the first {@code curvature_examples} examples of each batch (kfac-jax
+ * uses the whole batch); burn-in steps are the first training steps, with the parameters held
+ * (kfac-jax burns in on extra batches before step 0); and the factor average is exact over the
+ * first estimates, then an EMA (kfac-jax normalizes an EMA by its accumulated weight).
  *
  * <p>Curvature: one block per dense or conv layer, F_l ~ A_l (x) G_l, with A the second moment
  * of the layer's inputs (conv: of its input patches, averaged over examples and locations; the
@@ -28,7 +32,8 @@ import tailor.optimizers.Settings;
  * loss with respect to the layer's outputs (conv: averaged over examples and locations, times the
  * number of locations). Leaves outside those layers (scales and shifts) get a diagonal block:
  * m * gbar^2 of the curvature pass's mean gradient over m examples, which is an unbiased
- * estimate of the diagonal Fisher at sampled targets (their gradients have zero mean). The
+ * estimate of the diagonal Fisher at sampled targets (their gradients have zero mean); with the
+ * empirical Fisher (real labels) it overstates it by m * (E g)^2. The
  * factors are exponential moving averages (decay min(ema, k / (k + 1)) after k estimates, so
  * the first estimates are averaged exactly, which is the burn-in).
  *
@@ -388,6 +393,13 @@ final class Kfac implements Optimizer {
   @Override
   public void close() {
     if (blocks != null && session != null) {
+      // keep the state on the host: state() still reports it and a later update re-uploads it
+      Map<String, double[]> st = state();
+      st.forEach((k, v) -> {
+        if (k.startsWith("kfac/") && !k.equals("kfac/counters")) {
+          pending.put(k, v);
+        }
+      });
       for (Block b : blocks) {
         for (Tensor t : new Tensor[] {b.a, b.g, b.aInv, b.gInv}) {
           if (t != null) {

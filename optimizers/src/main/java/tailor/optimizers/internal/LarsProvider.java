@@ -9,7 +9,9 @@ import tailor.optimizers.Transforms;
 
 /**
  * {@code lars}: optax's composition: masked L2 decay, masked trust ratio, -lr, then momentum
- * (the buffer holds learning-rate-scaled steps).
+ * (the buffer holds learning-rate-scaled steps). Unlike optax's default masks (every leaf), the
+ * masks default to weights only: biases, scales and shifts are neither decayed nor trust-scaled
+ * unless decay_all / trust_all is set.
  */
 public final class LarsProvider extends BaseProvider {
   public LarsProvider() {
