@@ -45,7 +45,7 @@ final class CompareCommand {
       runs.add(load(Path.of(d)));
     }
     out.printf(Locale.ROOT, "%-44s %7s %12s %12s %10s%n", "run", "steps", "train loss*", "test loss",
-        "test top-1");
+        "test top-1 (dots)");
     for (Run r : runs) {
       List<Metrics.Row> train = r.of("train");
       List<Metrics.Row> test = r.of("test");
@@ -106,10 +106,10 @@ final class CompareCommand {
     Graphics2D g = img.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
     PlotPanel loss = new PlotPanel(g, 80, 70, 480, 420, 0, maxStep, 0, maxLoss, "step", "loss",
-        "training loss (solid), test loss (dashed)");
+        "training loss (lines), test loss (dashed, dots)");
     loss.axes(ticks(maxStep), ticks(maxLoss));
     PlotPanel acc = new PlotPanel(g, 700, 70, 480, 420, 0, maxStep, 0, 1, "step", "accuracy",
-        "test top-1");
+        "test top-1 (dots)");
     acc.axes(ticks(maxStep), new double[] {0, 0.2, 0.4, 0.6, 0.8, 1.0});
     String[] names = new String[runs.size()];
     Color[] colors = new Color[runs.size()];
@@ -122,8 +122,10 @@ final class CompareCommand {
           train.stream().mapToDouble(Metrics.Row::loss).toArray(), c, false);
       loss.line(test.stream().mapToDouble(Metrics.Row::step).toArray(),
           test.stream().mapToDouble(Metrics.Row::loss).toArray(), c, true);
-      acc.line(test.stream().mapToDouble(Metrics.Row::step).toArray(),
-          test.stream().mapToDouble(Metrics.Row::top1).toArray(), c, false);
+      double[] testSteps = test.stream().mapToDouble(Metrics.Row::step).toArray();
+      loss.points(testSteps, test.stream().mapToDouble(Metrics.Row::loss).toArray(), c);
+      acc.line(testSteps, test.stream().mapToDouble(Metrics.Row::top1).toArray(), c, false);
+      acc.points(testSteps, test.stream().mapToDouble(Metrics.Row::top1).toArray(), c);
       names[i] = r.label();
       colors[i] = c;
     }

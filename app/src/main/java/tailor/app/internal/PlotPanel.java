@@ -92,6 +92,17 @@ final class PlotPanel {
     g.drawString(title, x0, y0 - 10);
   }
 
+  /** Filled dots (evaluations, which may be a single point). */
+  void points(double[] xs, double[] ys, Color c) {
+    g.setColor(c);
+    for (int i = 0; i < xs.length; i++) {
+      if (Double.isFinite(ys[i])) {
+        double yy = Math.max(ymin, Math.min(ymax, ys[i]));
+        g.fill(new java.awt.geom.Ellipse2D.Double(px(xs[i]) - 4, py(yy) - 4, 8, 8));
+      }
+    }
+  }
+
   void line(double[] xs, double[] ys, Color c, boolean dashed) {
     Path2D.Double p = new Path2D.Double();
     boolean started = false;

@@ -390,16 +390,10 @@ final class Kfac implements Optimizer {
     return pre;
   }
 
+  /** Frees the factors on the backend and forgets the curvature estimate (velocities stay). */
   @Override
   public void close() {
     if (blocks != null && session != null) {
-      // keep the state on the host: state() still reports it and a later update re-uploads it
-      Map<String, double[]> st = state();
-      st.forEach((k, v) -> {
-        if (k.startsWith("kfac/") && !k.equals("kfac/counters")) {
-          pending.put(k, v);
-        }
-      });
       for (Block b : blocks) {
         for (Tensor t : new Tensor[] {b.a, b.g, b.aInv, b.gInv}) {
           if (t != null) {
@@ -412,7 +406,12 @@ final class Kfac implements Optimizer {
         b.gInv = null;
       }
     }
+    // A consistent empty curvature state: state() then reports none, and a later update
+    // starts estimating afresh.
     blocks = null;
+    estimates = 0;
+    inverted = false;
+    pending.clear();
   }
 
   @Override
