@@ -148,8 +148,8 @@ final class TrainStepBench {
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
       if (!a.flag("twin-capped")) {
         // The peer at its best correct setting: torch 1.13's oneDNN 2.6.3 AVX-512 kernels give
-        // float32 gradients equal to float64 here, unlike libtorch 2.7.1's oneDNN 3.7.1, which the
-        // launcher caps at AVX2 (see ConvolutionConsistencyTest).
+        // float32 gradients equal to float64 here (like our libtorch 2.0.1; libtorch 2.7.1's
+        // oneDNN 3.7.1 did not), so an inherited ISA cap is removed.
         pb.environment().remove("DNNL_MAX_CPU_ISA");
         pb.environment().remove("ONEDNN_MAX_CPU_ISA");
       }

@@ -16,9 +16,9 @@ import tailor.kernelshaping.Activations;
  * float32 gradients through an ImageNet-style stem (7x7/2 conv, 3x3/2 max-pool) and narrow 3x3
  * convs, with 1 and 2 intra-op threads and repeated 10 times, equal the float64 gradients (which
  * libtorch computes without oneDNN) to float32 accuracy. On this project's AMD EPYC (Zen 5)
- * machines libtorch 2.7.1's oneDNN AVX-512 kernels fail this (wrong values, NaN), mostly with
- * 2 threads; the build runs tests with DNNL_MAX_CPU_ISA=AVX2, as the tailor launcher does, and
- * this test guards that setting.
+ * machines libtorch 2.7.1's oneDNN 3.7.1 AVX-512 kernels failed this (wrong values, NaN), mostly
+ * with 2 threads, and needed DNNL_MAX_CPU_ISA=AVX2; libtorch 2.0.1, which the backend now uses,
+ * passes it uncapped. This test guards the engine choice.
  */
 class ConvolutionConsistencyTest {
   static double[][] grads(DType dtype, int threads, int reps) {

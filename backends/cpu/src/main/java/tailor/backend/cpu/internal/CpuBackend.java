@@ -7,7 +7,7 @@ import tailor.api.backend.BackendSession;
 import tailor.api.backend.ComputeBackend;
 
 /**
- * The {@code cpu} backend: DJL 0.36 with the PyTorch 2.7.1 engine, libtorch loaded from the
+ * The {@code cpu} backend: DJL 0.25 with the PyTorch 2.0.1 engine, libtorch loaded from the
  * {@code pytorch-native-cpu} jar. Offline mode is set before the engine loads, so a missing
  * native jar fails instead of downloading.
  */
@@ -26,7 +26,7 @@ public final class CpuBackend implements ComputeBackend {
 
   @Override
   public String description() {
-    return "CPU: DJL " + "0.36" + " with libtorch 2.7.1 (PyTorch engine), loaded offline from the native jar";
+    return "CPU: DJL 0.25 with libtorch 2.0.1 (PyTorch engine), loaded offline from the native jar";
   }
 
   @Override
