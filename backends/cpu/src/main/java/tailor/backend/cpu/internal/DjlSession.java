@@ -616,9 +616,10 @@ final class DjlSession implements BackendSession {
   @Override
   public double trace(Tensor a) {
     NDArray m = nd(a);
-    int d = (int) m.getShape().get(0);
-    try (NDArray eye = manager.eye(d, d, 0, m.getDataType()); NDArray masked = m.mul(eye);
-        NDArray t = masked.sum()) {
+    long d = m.getShape().get(0);
+    // the diagonal of a row-major d x d matrix is every (d + 1)-th element of its flattening
+    try (NDArray flat = m.reshape(-1); NDArray diag = flat.get(new ai.djl.ndarray.index.NDIndex("::" + (d + 1)));
+        NDArray t = diag.sum()) {
       return hostDoubles(t)[0];
     }
   }
