@@ -53,17 +53,12 @@ final class OptimizerBench {
     }
     List<Integer> input = List.of(3, 32, 32);
     int classes = 10;
-    ModelSpec spec = ModelSpec.of(depth).withStem("cifar").withWidth(width).withClasses(classes)
-        .withInput(input);
-    LayerGraph graph = (LayerGraph) plugins.model("resnet", "--model").describe(spec);
-    ShapedActivation act = Shaper.transform("tat-lrelu").shape(Activations.byName("leaky_relu"),
-        ShapingTargets.defaults(), graph);
-    ModelSummary summary = ModelSummary.of(graph, input);
-    ComputeBackend backend = plugins.backend(a.string("backend", "cpu"), "--backend");
-    String why = backend.unavailableReason();
-    if (why != null) {
-      throw TailorException.user("backend " + backend.name() + " is not usable here: " + why);
-    }
+    TrainStepBench.VanillaNet v = TrainStepBench.VanillaNet.of(plugins, depth, "cifar", width,
+        classes, input);
+    LayerGraph graph = v.graph();
+    ShapedActivation act = v.activation();
+    ModelSummary summary = v.summary();
+    ComputeBackend backend = TrainStepBench.usableBackend(plugins, a.string("backend", "cpu"));
     OptimizerProvider kfacProvider = plugins.optimizer("kfac", "bench");
     long period = ((Number) kfacProvider.defaults().get("inverse_period")).longValue();
     long curvatureExamples = ((Number) kfacProvider.defaults().get("curvature_examples")).longValue();
@@ -169,11 +164,7 @@ final class OptimizerBench {
       settings.put("schedule", "constant");
       settings.put("warmup", 0.0);
       Optimizer o = p.create(settings);
-      List<Network.Parameter> params = net.parameters();
-      host = new double[params.size()][];
-      for (int i = 0; i < params.size(); i++) {
-        host[i] = params.get(i).tensor().toArray();
-      }
+      host = OptimizerStep.hostCopy(net.parameters());
       stepper = new OptimizerStep(s, net, o, host, 0);
       o.init(stepper.specs(), total);
       this.optimizer = o;

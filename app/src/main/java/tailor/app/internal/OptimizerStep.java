@@ -70,6 +70,15 @@ final class OptimizerStep {
     this.allTapped = all;
   }
 
+  /** The parameters' current values copied to the host (the optimizer's float64 copy). */
+  static double[][] hostCopy(List<Network.Parameter> params) {
+    double[][] host = new double[params.size()][];
+    for (int i = 0; i < host.length; i++) {
+      host[i] = params.get(i).tensor().toArray();
+    }
+    return host;
+  }
+
   List<ParamSpec> specs() {
     return specs;
   }

@@ -54,17 +54,11 @@ final class TrainStepBench {
     List<Integer> input = a.has("input") ? ModelCommand.parseShape(a.string("input", ""))
         : stem.equals("cifar") ? List.of(3, 32, 32) : List.of(3, 224, 224);
     int classes = stem.equals("cifar") ? 10 : 1000;
-    ModelSpec spec = ModelSpec.of(depth).withStem(stem).withWidth(width).withClasses(classes)
-        .withInput(input);
-    LayerGraph graph = (LayerGraph) plugins.model("resnet", "--model").describe(spec);
-    ShapedActivation act = Shaper.transform("tat-lrelu").shape(Activations.byName("leaky_relu"),
-        ShapingTargets.defaults(), graph);
-    ModelSummary summary = ModelSummary.of(graph, input);
-    ComputeBackend backend = plugins.backend(a.string("backend", "cpu"), "--backend");
-    String why = backend.unavailableReason();
-    if (why != null) {
-      throw TailorException.user("backend " + backend.name() + " is not usable here: " + why);
-    }
+    VanillaNet net0 = VanillaNet.of(plugins, depth, stem, width, classes, input);
+    LayerGraph graph = net0.graph();
+    ShapedActivation act = net0.activation();
+    ModelSummary summary = net0.summary();
+    ComputeBackend backend = usableBackend(plugins, a.string("backend", "cpu"));
     out.printf(Locale.ROOT, "tailor bench train-step: %s, input %s, batch %d, %d threads, %d steps after %d warm-up%n",
         graph.describe(), input, batch, threads, steps, warmup);
     out.printf(Locale.ROOT, "  %,d parameters, %.3f GFLOP forward per image (fwd+bwd ~3x)%n",
@@ -122,6 +116,29 @@ final class TrainStepBench {
       out.println("  pytorch twin: not run (python3 with torch not found; apt-get install python3-torch)");
     }
     return 0;
+  }
+
+  /** The benchmarks' network: a vanilla (w = 0) ResNet with the TAT-shaped leaky ReLU (eta 0.9). */
+  record VanillaNet(LayerGraph graph, ShapedActivation activation, ModelSummary summary) {
+    static VanillaNet of(PluginCatalog plugins, int depth, String stem, double width, int classes,
+        List<Integer> input) {
+      ModelSpec spec = ModelSpec.of(depth).withStem(stem).withWidth(width).withClasses(classes)
+          .withInput(input);
+      LayerGraph graph = (LayerGraph) plugins.model("resnet", "--model").describe(spec);
+      ShapedActivation act = Shaper.transform("tat-lrelu").shape(Activations.byName("leaky_relu"),
+          ShapingTargets.defaults(), graph);
+      return new VanillaNet(graph, act, ModelSummary.of(graph, input));
+    }
+  }
+
+  /** The named backend, or the user error saying why it cannot run here. */
+  static ComputeBackend usableBackend(PluginCatalog plugins, String name) {
+    ComputeBackend backend = plugins.backend(name, "--backend");
+    String why = backend.unavailableReason();
+    if (why != null) {
+      throw TailorException.user("backend " + backend.name() + " is not usable here: " + why);
+    }
+    return backend;
   }
 
   private JsonObject runTwin(Args a, LayerGraph graph, ShapedActivation act, List<Integer> input,

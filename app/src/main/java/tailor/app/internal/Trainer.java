@@ -77,10 +77,9 @@ final class Trainer {
       throw TailorException.user("--label-smoothing " + ls + " must be in [0, 1)");
     }
     this.params = b.network.parameters();
-    this.host = new double[params.size()][];
-    for (int i = 0; i < params.size(); i++) {
-      specs.add(params.get(i).spec());
-      host[i] = params.get(i).tensor().toArray();
+    this.host = OptimizerStep.hostCopy(params);
+    for (Network.Parameter p : params) {
+      specs.add(p.spec());
     }
     optimizer.init(specs, total);
   }

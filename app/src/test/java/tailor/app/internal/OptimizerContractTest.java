@@ -76,11 +76,7 @@ class OptimizerContractTest {
           settings.put("learning_rate", LR.get(p.name()));
         }
         Optimizer o = p.create(settings);
-        List<Network.Parameter> params = net.parameters();
-        double[][] host = new double[params.size()][];
-        for (int i = 0; i < host.length; i++) {
-          host[i] = params.get(i).tensor().toArray();
-        }
+        double[][] host = OptimizerStep.hostCopy(net.parameters());
         OptimizerStep step = new OptimizerStep(s, net, o, host, 4);
         int steps = 300;
         o.init(step.specs(), steps);
@@ -133,11 +129,7 @@ class OptimizerContractTest {
         settings.put("fisher", fisher);
         settings.put("curvature_examples", 32L);
         Optimizer o = p.create(settings);
-        List<Network.Parameter> params = net.parameters();
-        double[][] host = new double[params.size()][];
-        for (int i = 0; i < host.length; i++) {
-          host[i] = params.get(i).tensor().toArray();
-        }
+        double[][] host = OptimizerStep.hostCopy(net.parameters());
         OptimizerStep step = new OptimizerStep(s, net, o, host, 4);
         o.init(step.specs(), 150);
         Tensor xt = s.tensor(x, N, D);

@@ -14,9 +14,11 @@ import tailor.api.optim.LayerStatistics;
 import tailor.api.optim.Optimizer;
 import tailor.api.optim.ParamSpec;
 import tailor.api.optim.StepContext;
+import tailor.api.optim.GradientTransform;
 import tailor.optimizers.Configs;
 import tailor.optimizers.Schedule;
 import tailor.optimizers.Settings;
+import tailor.optimizers.Transforms;
 
 /**
  * K-FAC (Martens and Grosse 2015) with KFC conv blocks (Grosse and Martens 2016), with fixed
@@ -68,7 +70,8 @@ final class Kfac implements Optimizer {
   private final Settings settings;
   private List<ParamSpec> specs;
   private Schedule schedule;
-  private double[][] velocity;
+  /** v = mu v + u with u = -lr * step: optax's trace, so the state is {@code velocity/<leaf>}. */
+  private GradientTransform velocity;
   private List<Block> blocks;
   private double[][] diag;
   private double[][] diagInv;
@@ -87,10 +90,8 @@ final class Kfac implements Optimizer {
   public void init(List<ParamSpec> params, long totalSteps) {
     specs = List.copyOf(params);
     schedule = settings.schedule(totalSteps);
-    velocity = new double[params.size()][];
-    for (int i = 0; i < params.size(); i++) {
-      velocity[i] = new double[params.get(i).size()];
-    }
+    velocity = Transforms.trace(cfg.momentum(), false);
+    velocity.init(specs, totalSteps);
     blocks = null;
     estimates = 0;
     inverted = false;
@@ -152,14 +153,18 @@ final class Kfac implements Optimizer {
         coeff = Math.min(1.0, Math.sqrt(cfg.normConstraint() / (lr * lr * dot)));
       }
     }
-    double mu = cfg.momentum();
+    double scale = -lr * coeff;
+    for (double[] di : pre) {
+      for (int j = 0; j < di.length; j++) {
+        di[j] *= scale;
+      }
+    }
+    velocity.update(pre, p, step);
     for (int i = 0; i < p.length; i++) {
-      double[] v = velocity[i];
       double[] pi = p[i];
-      double[] di = pre[i];
+      double[] vi = pre[i];
       for (int j = 0; j < pi.length; j++) {
-        v[j] = mu * v[j] - lr * coeff * di[j];
-        pi[j] += v[j];
+        pi[j] += vi[j];
       }
     }
   }
@@ -209,22 +214,22 @@ final class Kfac implements Optimizer {
     }
   }
 
-  private Tensor upload(BackendSession s, String key, int rows, int cols) {
+  /** A restored entry of {@code n} values, or the user error naming it. */
+  private double[] pendingEntry(String key, int n) {
     double[] v = pending.get(key);
-    if (v == null || v.length != rows * cols) {
-      throw TailorException.user("optimizer state has no " + key + " of " + rows * cols
+    if (v == null || v.length != n) {
+      throw TailorException.user("optimizer state has no " + key + " of " + n
           + " values; the checkpoint was written by another optimizer or model");
     }
-    return s.tensor(v, rows, cols);
+    return v;
+  }
+
+  private Tensor upload(BackendSession s, String key, int rows, int cols) {
+    return s.tensor(pendingEntry(key, rows * cols), rows, cols);
   }
 
   private void copyPending(String key, double[] into) {
-    double[] v = pending.get(key);
-    if (v == null || v.length != into.length) {
-      throw TailorException.user("optimizer state has no " + key + " of " + into.length
-          + " values; the checkpoint was written by another optimizer or model");
-    }
-    System.arraycopy(v, 0, into, 0, v.length);
+    System.arraycopy(pendingEntry(key, into.length), 0, into, 0, into.length);
   }
 
   private void accumulate(BackendSession s, List<LayerStatistics> layers, double[][] curvatureGrads,
@@ -416,10 +421,7 @@ final class Kfac implements Optimizer {
 
   @Override
   public Map<String, double[]> state() {
-    Map<String, double[]> st = new LinkedHashMap<>();
-    for (int i = 0; i < specs.size(); i++) {
-      st.put("velocity/" + specs.get(i).name(), velocity[i].clone());
-    }
+    Map<String, double[]> st = new LinkedHashMap<>(velocity.state());
     st.put("kfac/counters", new double[] {estimates, inverted ? 1 : 0});
     if (blocks != null) {
       for (Block b : blocks) {
@@ -444,15 +446,7 @@ final class Kfac implements Optimizer {
 
   @Override
   public void restore(Map<String, double[]> state) {
-    for (int i = 0; i < specs.size(); i++) {
-      String key = "velocity/" + specs.get(i).name();
-      double[] v = state.get(key);
-      if (v == null || v.length != velocity[i].length) {
-        throw TailorException.user("optimizer state has no " + key + " of " + velocity[i].length
-            + " values; the checkpoint was written by another optimizer or model");
-      }
-      System.arraycopy(v, 0, velocity[i], 0, v.length);
-    }
+    velocity.restore(state);
     double[] counters = state.get("kfac/counters");
     if (counters == null || counters.length != 2) {
       throw TailorException.user("optimizer state has no kfac/counters; the checkpoint was "
