@@ -135,7 +135,7 @@ public final class Configs {
       d.put("inverse_period", 50L);
       d.put("burnin", 5L);
       d.put("fisher", "true");
-      d.put("curvature_examples", 16L);
+      d.put("curvature_examples", 8L);
       d.put("weight_decay", 0.0);
       d.put("decay_all", false);
       DEFAULTS = frozen(d);

@@ -52,6 +52,29 @@ public interface BackendSession extends AutoCloseable {
   /** The gradient of the last backward pass with respect to a parameter, on the host (zeros if unused). */
   double[] gradientArray(Tensor parameter);
 
+  /**
+   * As {@link #gradientArray(Tensor)}, into {@code into} (of exactly the parameter's size), so a
+   * training loop can reuse its host arrays from step to step.
+   */
+  default void gradientArray(Tensor parameter, double[] into) {
+    double[] g = gradientArray(parameter);
+    if (g.length != into.length) {
+      throw new IllegalArgumentException("a gradient of " + g.length + " values into an array of "
+          + into.length);
+    }
+    System.arraycopy(g, 0, into, 0, g.length);
+  }
+
+  /**
+   * A copy, as a tensor of this session, of the gradient of the last backward pass with respect
+   * to a parameter (zeros if unused), unaffected by later passes; the caller releases it. Lets an
+   * optimizer work on the gradients where they are, without a host round trip. The default goes
+   * through the host.
+   */
+  default Tensor gradientCopy(Tensor parameter) {
+    return tensor(gradientArray(parameter), parameter.shape());
+  }
+
   /** Re-seeds the backend's own random numbers (dropout), e.g. per step for reproducible resumes. */
   void reseed(long seed);
 
@@ -99,6 +122,19 @@ public interface BackendSession extends AutoCloseable {
   /** Matrix product of 2-D tensors. */
   Tensor matmul(Tensor a, Tensor b);
 
+  /** The same elements (row-major order) in another shape with as many elements. */
+  default Tensor reshape(Tensor a, int... shape) {
+    return tensor(a.toArray(), shape);
+  }
+
+  /**
+   * The concatenation of tensors along {@code axis}; their other axes must agree. The default
+   * goes through the host.
+   */
+  default Tensor concat(int axis, Tensor... parts) {
+    return tensor(HostOps.concat(axis, parts), HostOps.concatShape(axis, parts));
+  }
+
   /** The transpose of a 2-D tensor. */
   Tensor transpose(Tensor a);
 
@@ -120,6 +156,20 @@ public interface BackendSession extends AutoCloseable {
    * is appended first (the bias coordinate), giving [d + 1, d + 1].
    */
   Tensor secondMoment(Tensor rows, boolean homogeneous);
+
+  /**
+   * {@code target = decay * target + weight * secondMoment(rows, homogeneous)} in place: a
+   * curvature factor's moving average without a fresh d x d matrix per step. The default composes
+   * {@link #secondMoment} and {@link #axpby} and writes back through the host.
+   */
+  default void accumulateSecondMoment(Tensor target, Tensor rows, boolean homogeneous,
+      double decay, double weight) {
+    Tensor fresh = secondMoment(rows, homogeneous);
+    Tensor sum = axpby(decay, target, weight, fresh);
+    assign(target, sum.toArray());
+    release(fresh);
+    release(sum);
+  }
 
   /** {@code scale * a + shift * I} for a square matrix a. */
   Tensor scaleAddIdentity(Tensor a, double scale, double shift);

@@ -2,6 +2,7 @@ package tailor.api.optim;
 
 import java.util.List;
 import tailor.api.backend.BackendSession;
+import tailor.api.backend.Tensor;
 
 /**
  * What an optimizer sees at one step. Arrays are indexed like {@link #specs()}; the optimizer
@@ -35,6 +36,16 @@ public interface StepContext {
    * parameters outside the dense and conv layers use them), or null without a curvature pass.
    */
   default double[][] curvatureGradients() {
+    return null;
+  }
+
+  /**
+   * This step's gradient of a leaf as a tensor of {@link #session()} (the values of
+   * {@link #gradients()} before the optimizer touched them, in the session's element type), so
+   * that backend-side math needs no host round trip; owned by the step (do not release), valid
+   * during the update; null where the training loop does not provide it.
+   */
+  default Tensor gradientTensor(int leaf) {
     return null;
   }
 

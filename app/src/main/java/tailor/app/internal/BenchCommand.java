@@ -26,7 +26,8 @@ import tailor.api.TailorException;
  */
 public final class BenchCommand {
   static final Set<String> VALUED = Set.of("rounds", "warmup", "peer", "process-runs", "depth",
-      "width", "stem", "batch", "steps", "threads", "input", "backend", "python", "twin");
+      "width", "stem", "batch", "steps", "threads", "input", "backend", "python", "twin",
+      "curvature-examples");
   static final Set<String> FLAGS = Set.of("help", "taps", "twin-capped");
   static final List<String> SMOOTH = List.of("tanh", "softplus", "swish", "gelu", "erf", "elu",
       "selu", "asinh");
@@ -74,7 +75,7 @@ public final class BenchCommand {
           + "       tailor bench train-step [--depth 50] [--width 1] [--stem cifar|imagenet]"
           + " [--batch 128] [--steps 5] [--warmup 2] [--threads N] [--backend cpu] [--taps] [--twin-capped]\n"
           + "       tailor bench optimizer-step [--depth 50] [--width 1] [--batch 128] [--steps 3]"
-          + " [--warmup 1] [--threads N]\n"
+          + " [--warmup 1] [--threads N] [--curvature-examples 16]\n"
           + "       tailor bench kernel [--depth 50] [--width 512] [--steps 8 (initializations)]");
       return a.flag("help") ? 0 : 2;
     }

@@ -40,6 +40,10 @@ final class OptimizerStep {
   /** Nanoseconds of the last step's gradient pass, curvature pass and update (with the copy back). */
   private final long[] phaseNanos = new long[3];
   private double[][] curvatureGrads;
+  /** Backend copies of the gradient pass's gradients of the tapped layers (curvature steps only). */
+  private final Tensor[] gradTensors;
+  /** Which leaves belong to a dense or conv layer. */
+  private final boolean[] tapped;
 
   /**
    * @param host the host copy of the parameters, updated in place
@@ -68,6 +72,8 @@ final class OptimizerStep {
       all &= c;
     }
     this.allTapped = all;
+    this.tapped = covered;
+    this.gradTensors = new Tensor[params.size()];
   }
 
   /** The parameters' current values copied to the host (the optimizer's float64 copy). */
@@ -110,12 +116,24 @@ final class OptimizerStep {
       return new Result(loss, z);
     }
     for (int i = 0; i < params.size(); i++) {
-      grads[i] = s.gradientArray(params.get(i).tensor());
+      if (grads[i] == null) {
+        grads[i] = new double[params.get(i).spec().size()];
+      }
+      s.gradientArray(params.get(i).tensor(), grads[i]); // the same host arrays every step
     }
     layers = List.of();
     curvatureGrads = null;
     Tensor subBatch = null;
     long t1 = System.nanoTime();
+    if (req.mode() != CurvatureRequest.Mode.NONE) {
+      // before the curvature pass, which may overwrite the parameters' gradients
+      for (int i = 0; i < params.size(); i++) {
+        if (gradTensors[i] != null) {
+          s.release(gradTensors[i]); // left by a step that failed
+        }
+        gradTensors[i] = tapped[i] ? s.gradientCopy(params.get(i).tensor()) : null;
+      }
+    }
     if (empirical) {
       layers = statistics(labels.length);
       curvatureGrads = new double[grads.length][];
@@ -161,6 +179,12 @@ final class OptimizerStep {
     } finally {
       if (subBatch != null) {
         s.release(subBatch);
+      }
+      for (int i = 0; i < gradTensors.length; i++) {
+        if (gradTensors[i] != null) {
+          s.release(gradTensors[i]);
+          gradTensors[i] = null;
+        }
       }
     }
     for (int i = 0; i < params.size(); i++) {
@@ -264,6 +288,11 @@ final class OptimizerStep {
     @Override
     public BackendSession session() {
       return s;
+    }
+
+    @Override
+    public Tensor gradientTensor(int leaf) {
+      return gradTensors[leaf];
     }
   }
 }

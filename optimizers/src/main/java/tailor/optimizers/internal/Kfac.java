@@ -79,6 +79,10 @@ final class Kfac implements Optimizer {
   private boolean inverted;
   private BackendSession session;
   private final Map<String, double[]> pending = new HashMap<>();
+  /** The preconditioned update's host buffers, reused across steps. */
+  private double[][] pre;
+  /** Host buffer for one layer's preconditioned matrix. */
+  private double[] scratch;
 
   Kfac(Configs.Kfac cfg, Settings settings) {
     this.cfg = cfg;
@@ -93,6 +97,7 @@ final class Kfac implements Optimizer {
     velocity = Transforms.trace(cfg.momentum(), false);
     velocity.init(specs, totalSteps);
     blocks = null;
+    pre = null;
     estimates = 0;
     inverted = false;
   }
@@ -139,7 +144,7 @@ final class Kfac implements Optimizer {
         }
       }
     }
-    double[][] pre = precondition(s, g, step);
+    double[][] pre = precondition(s, c, g, step);
     double lr = schedule.at(step);
     double coeff = 1.0;
     if (cfg.normConstraint() > 0 && lr > 0) {
@@ -247,27 +252,32 @@ final class Kfac implements Optimizer {
         throw new IllegalArgumentException("layer " + k + " is " + l.name() + ", expected " + b.name);
       }
       Tensor rows = l.conv() ? s.patches(l.input(), l.kernel(), l.stride()) : l.input();
-      Tensor aNew = s.secondMoment(rows, b.bias >= 0);
-      if (rows != l.input()) {
-        s.release(rows);
-      }
       int[] gs = l.outputGradient().shape();
       double locations = 1;
       for (int d = 2; d < gs.length; d++) {
         locations *= gs[d];
       }
+      // per-example gradients are m times those of the mean loss; G = locations * E[g g^T]
+      double gScale = (double) l.examples() * l.examples() * locations;
       Tensor gRows = s.channelRows(l.outputGradient());
-      Tensor gm = s.secondMoment(gRows, false);
+      if (b.a == null) {
+        b.a = s.secondMoment(rows, b.bias >= 0);
+        Tensor gm = s.secondMoment(gRows, false);
+        b.g = s.scaleAddIdentity(gm, gScale, 0);
+        s.release(gm);
+      } else {
+        s.accumulateSecondMoment(b.a, rows, b.bias >= 0, decay, 1 - decay);
+        s.accumulateSecondMoment(b.g, gRows, false, decay, (1 - decay) * gScale);
+      }
+      if (rows != l.input()) {
+        s.release(rows);
+      }
       if (gRows != l.outputGradient()) {
         s.release(gRows);
       }
-      // per-example gradients are m times those of the mean loss; G = locations * E[g g^T]
-      Tensor gNew = s.scaleAddIdentity(gm, (double) l.examples() * l.examples() * locations, 0);
-      s.release(gm);
-      checkFinite(s, aNew, "input (A)", b.name, step);
-      checkFinite(s, gNew, "output-gradient (G)", b.name, step);
-      b.a = ema(s, b.a, aNew, decay);
-      b.g = ema(s, b.g, gNew, decay);
+      // a non-finite estimate makes the average non-finite
+      checkFinite(s, b.a, "input (A)", b.name, step);
+      checkFinite(s, b.g, "output-gradient (G)", b.name, step);
     }
     for (int i = 0; i < specs.size(); i++) {
       if (diag[i] == null) {
@@ -302,16 +312,6 @@ final class Kfac implements Optimizer {
     }
   }
 
-  private static Tensor ema(BackendSession s, Tensor old, Tensor fresh, double decay) {
-    if (old == null) {
-      return fresh;
-    }
-    Tensor r = s.axpby(decay, old, 1 - decay, fresh);
-    s.release(old);
-    s.release(fresh);
-    return r;
-  }
-
   private double lambda() {
     return cfg.damping() + cfg.weightDecay();
   }
@@ -343,33 +343,32 @@ final class Kfac implements Optimizer {
     inverted = true;
   }
 
-  private double[][] precondition(BackendSession s, double[][] g, long step) {
-    double[][] pre = new double[g.length][];
+  /**
+   * Ginv [dW | db] Ainv per layer and g / (diag + lambda) for the diagonal blocks, into the
+   * reused host buffers {@link #pre}. The layer gradients come from the backend's copies when
+   * the training loop provides them (no host round trip), else from the host arrays.
+   */
+  private double[][] precondition(BackendSession s, StepContext c, double[][] g, long step) {
+    if (pre == null) {
+      pre = new double[g.length][];
+      for (int i = 0; i < g.length; i++) {
+        pre[i] = new double[g[i].length];
+      }
+    }
     for (Block b : blocks) {
       int in = b.bias >= 0 ? b.dimA - 1 : b.dimA;
-      double[] gw = g[b.weight];
-      double[] mat = new double[b.out * b.dimA];
-      for (int o = 0; o < b.out; o++) {
-        System.arraycopy(gw, o * in, mat, o * b.dimA, in);
-        if (b.bias >= 0) {
-          mat[o * b.dimA + in] = g[b.bias][o];
-        }
-      }
-      Tensor m = s.tensor(mat, b.out, b.dimA);
+      Tensor m = gradientMatrix(s, c, b, in, g);
       Tensor left = s.matmul(b.gInv, m);
-      Tensor both = s.matmul(left, b.aInv);
-      double[] r = both.toArray();
       s.release(m);
+      Tensor both = s.matmul(left, b.aInv);
       s.release(left);
-      s.release(both);
-      double[] pw = new double[gw.length];
-      double[] pb = b.bias >= 0 ? new double[b.out] : null;
-      for (int o = 0; o < b.out; o++) {
-        System.arraycopy(r, o * b.dimA, pw, o * in, in);
-        if (pb != null) {
-          pb[o] = r[o * b.dimA + in];
-        }
+      int size = b.out * b.dimA;
+      if (scratch == null || scratch.length < size) {
+        scratch = new double[size];
       }
+      double[] r = scratch;
+      both.copyTo(r);
+      s.release(both);
       for (double v : r) {
         if (!Double.isFinite(v)) {
           throw TailorException.user(String.format(Locale.ROOT,
@@ -378,21 +377,51 @@ final class Kfac implements Optimizer {
               cfg.damping()));
         }
       }
-      pre[b.weight] = pw;
-      if (pb != null) {
-        pre[b.bias] = pb;
+      double[] pw = pre[b.weight];
+      double[] pb = b.bias >= 0 ? pre[b.bias] : null;
+      for (int o = 0; o < b.out; o++) {
+        System.arraycopy(r, o * b.dimA, pw, o * in, in);
+        if (pb != null) {
+          pb[o] = r[o * b.dimA + in];
+        }
       }
     }
     for (int i = 0; i < g.length; i++) {
       if (diag[i] != null) {
-        double[] d = new double[g[i].length];
+        double[] d = pre[i];
         for (int j = 0; j < d.length; j++) {
           d[j] = g[i][j] * diagInv[i][j];
         }
-        pre[i] = d;
       }
     }
     return pre;
+  }
+
+  /** The layer's gradient as [out, in (+ 1 with the bias)] on the backend. */
+  private Tensor gradientMatrix(BackendSession s, StepContext c, Block b, int in, double[][] g) {
+    // the host gradients include weight decay; the backend's copies do not
+    Tensor gw = cfg.weightDecay() > 0 ? null : c.gradientTensor(b.weight);
+    Tensor gb = gw != null && b.bias >= 0 ? c.gradientTensor(b.bias) : null;
+    if (gw != null && (b.bias < 0 || gb != null)) {
+      Tensor w2 = s.reshape(gw, b.out, in);
+      if (b.bias < 0) {
+        return w2;
+      }
+      Tensor b2 = s.reshape(gb, b.out, 1);
+      Tensor m = s.concat(1, w2, b2);
+      s.release(w2);
+      s.release(b2);
+      return m;
+    }
+    double[] gw0 = g[b.weight];
+    double[] mat = new double[b.out * b.dimA];
+    for (int o = 0; o < b.out; o++) {
+      System.arraycopy(gw0, o * in, mat, o * b.dimA, in);
+      if (b.bias >= 0) {
+        mat[o * b.dimA + in] = g[b.bias][o];
+      }
+    }
+    return s.tensor(mat, b.out, b.dimA);
   }
 
   /** Frees the factors on the backend and forgets the curvature estimate (velocities stay). */

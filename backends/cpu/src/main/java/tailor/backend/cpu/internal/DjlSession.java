@@ -118,9 +118,30 @@ final class DjlSession implements BackendSession {
   @Override
   public void assign(Tensor parameter, double[] data) {
     NDArray a = nd(parameter);
-    NDArray v = create(data, ((DjlTensor) parameter).shape());
-    a.set(new ai.djl.ndarray.index.NDIndex(":"), v);
-    v.close();
+    if (a.size() != data.length) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "%d values for a parameter of shape %s", data.length, a.getShape()));
+    }
+    // Through the reused staging buffer, which libtorch reads in place: an optimizer step
+    // assigns every parameter, and fresh arrays and buffers each time were garbage by the 100 MB.
+    int width = djlType == DataType.FLOAT64 ? 8 : 4;
+    java.nio.ByteBuffer view = staging(UP, (long) data.length * width);
+    if (width == 8) {
+      view.asDoubleBuffer().put(data);
+    } else {
+      java.nio.FloatBuffer f = view.asFloatBuffer();
+      float[] chunk = CHUNK.get();
+      for (int off = 0; off < data.length; off += chunk.length) {
+        int len = Math.min(chunk.length, data.length - off);
+        for (int j = 0; j < len; j++) {
+          chunk[j] = (float) data[off + j];
+        }
+        f.put(off, chunk, 0, len);
+      }
+    }
+    try (NDArray v = manager.create(view, a.getShape(), djlType)) {
+      a.set(new ai.djl.ndarray.index.NDIndex(":"), v);
+    }
   }
 
   /**
@@ -229,18 +250,98 @@ final class DjlSession implements BackendSession {
     }
   }
 
+  @Override
+  public void gradientArray(Tensor parameter, double[] into) {
+    NDArray a = nd(parameter);
+    if (a.size() != into.length) {
+      throw new IllegalArgumentException("a gradient of " + a.size() + " values into an array of "
+          + into.length);
+    }
+    if (!a.hasGradient()) {
+      java.util.Arrays.fill(into, 0.0);
+      return;
+    }
+    try (NDArray g = a.getGradient()) {
+      hostInto(g, into);
+    }
+  }
+
+  @Override
+  public Tensor gradientCopy(Tensor parameter) {
+    NDArray a = nd(parameter);
+    NDArray copy;
+    if (a.hasGradient()) {
+      try (NDArray g = a.getGradient()) {
+        copy = g.duplicate();
+      }
+    } else {
+      copy = manager.zeros(a.getShape(), a.getDataType());
+    }
+    persistent.add(copy);
+    return wrap(copy);
+  }
+
   /** The elements as doubles, freeing any converted copy. */
   static double[] hostDoubles(NDArray a) {
-    if (a.getDataType() == DataType.FLOAT64) {
-      return a.toDoubleArray();
-    }
-    float[] f = a.toFloatArray();
-    double[] d = new double[f.length];
-    for (int i = 0; i < f.length; i++) {
-      d[i] = f[i];
-    }
+    double[] d = new double[Math.toIntExact(a.size())];
+    hostInto(a, d);
     return d;
   }
+
+  /**
+   * The elements widened into the first elements of {@code into}, from DJL's byte copy through
+   * a reused float chunk (no float[] of the whole tensor). A download through the reused direct
+   * buffer, as {@link #assign} uploads, was 4x faster but made training runs occasionally take a
+   * different, repeatable trajectory (2 runs in 6 from step 21 of the same digits run), so it
+   * is not used; the byte copy is deterministic.
+   */
+  static void hostInto(NDArray a, double[] into) {
+    int n = Math.toIntExact(a.size());
+    if (n > into.length) {
+      throw new IllegalArgumentException("a tensor of " + n + " elements into an array of "
+          + into.length);
+    }
+    DataType type = a.getDataType();
+    if (type != DataType.FLOAT32 && type != DataType.FLOAT64) {
+      throw new IllegalStateException("host copies need float32 or float64, got " + type);
+    }
+    if (n == 0) {
+      return;
+    }
+    java.nio.ByteBuffer buf = a.toByteBuffer();
+    if (type == DataType.FLOAT64) {
+      buf.asDoubleBuffer().get(into, 0, n);
+      return;
+    }
+    java.nio.FloatBuffer f = buf.asFloatBuffer();
+    float[] chunk = CHUNK.get();
+    for (int off = 0; off < n; off += chunk.length) {
+      int len = Math.min(chunk.length, n - off);
+      f.get(off, chunk, 0, len);
+      for (int j = 0; j < len; j++) {
+        into[off + j] = chunk[j];
+      }
+    }
+  }
+
+  /** Per-thread widening chunk for {@link #hostInto} (1 MB, so never one of G1's humongous objects). */
+  private static final ThreadLocal<float[]> CHUNK = ThreadLocal.withInitial(() -> new float[1 << 18]);
+
+  /** Per-thread direct buffer of {@link #assign}, grown to the largest parameter. */
+  private static final ThreadLocal<java.nio.ByteBuffer[]> UP =
+      ThreadLocal.withInitial(() -> new java.nio.ByteBuffer[1]);
+
+  /** A native-order view of exactly {@code bytes} bytes of this thread's staging buffer. */
+  static java.nio.ByteBuffer staging(ThreadLocal<java.nio.ByteBuffer[]> which, long bytes) {
+    java.nio.ByteBuffer[] holder = which.get();
+    if (holder[0] == null || holder[0].capacity() < bytes) {
+      holder[0] = java.nio.ByteBuffer.allocateDirect(Math.toIntExact(bytes));
+    }
+    java.nio.ByteBuffer view = holder[0].duplicate();
+    view.clear().limit(Math.toIntExact(bytes));
+    return view.slice().order(java.nio.ByteOrder.nativeOrder());
+  }
+
 
   @Override
   public void reseed(long seed) {
@@ -484,6 +585,24 @@ final class DjlSession implements BackendSession {
   }
 
   @Override
+  public Tensor reshape(Tensor a, int... shape) {
+    long[] s = new long[shape.length];
+    for (int i = 0; i < shape.length; i++) {
+      s[i] = shape[i];
+    }
+    return scoped(() -> nd(a).reshape(s));
+  }
+
+  @Override
+  public Tensor concat(int axis, Tensor... parts) {
+    NDList list = new NDList();
+    for (Tensor t : parts) {
+      list.add(nd(t));
+    }
+    return scoped(() -> NDArrays.concat(list, axis));
+  }
+
+  @Override
   public Tensor transpose(Tensor a) {
     return wrap(nd(a).transpose());
   }
@@ -560,6 +679,68 @@ final class DjlSession implements BackendSession {
       NDArray corner = manager.full(new Shape(1, 1), count, r.getDataType());
       return top.concat(colSums.concat(corner, 1), 0).divi(count);
     });
+  }
+
+  @Override
+  public void accumulateSecondMoment(Tensor target, Tensor rows, boolean homogeneous,
+      double decay, double weight) {
+    NDArray t = nd(target);
+    NDArray r = nd(rows);
+    if (r.getShape().dimension() != 2) {
+      throw new IllegalArgumentException("accumulateSecondMoment needs rows [r, d], got " + r.getShape());
+    }
+    long count = r.getShape().get(0);
+    long d = r.getShape().get(1);
+    long dt = homogeneous ? d + 1 : d;
+    if (!t.getShape().equals(new Shape(dt, dt))) {
+      throw new IllegalArgumentException("accumulateSecondMoment: target " + t.getShape()
+          + " for rows " + r.getShape() + (homogeneous ? " with the bias coordinate" : ""));
+    }
+    double c = weight / count;
+    try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+      scope.suppressNotUsedWarning();
+      long[] cut = blockCuts(d);
+      int k = cut.length - 1;
+      NDArray[] cols = new NDArray[k];
+      for (int i = 0; i < k; i++) {
+        cols[i] = k == 1 ? r : r.get(new ai.djl.ndarray.index.NDIndex(":, " + cut[i] + ":" + cut[i + 1]));
+      }
+      // One contiguous pass scales the target; then only the blocks on and above the diagonal
+      // are multiplied, each added in place to its slice (and its transpose to the mirror).
+      if (decay != 1.0) {
+        t.muli(decay);
+      }
+      for (int i = 0; i < k; i++) {
+        for (int j = i; j < k; j++) {
+          NDArray b = cols[i].transpose().matMul(cols[j]).muli(c);
+          addInto(t, cut[i], cut[i + 1], cut[j], cut[j + 1], b);
+          if (j > i) {
+            addInto(t, cut[j], cut[j + 1], cut[i], cut[i + 1], b.transpose());
+          }
+        }
+      }
+      if (homogeneous) {
+        NDArray sums = r.sum(new int[] {0}).muli(c);
+        addInto(t, 0, d, d, d + 1, sums.reshape(d, 1));
+        addInto(t, d, d + 1, 0, d, sums.reshape(1, d));
+        addInto(t, d, d + 1, d, d + 1, manager.ones(new Shape(1, 1), r.getDataType()).muli(count * c));
+      }
+    }
+  }
+
+  /** t[r0:r1, c0:c1] += b, in place (through a view of t). */
+  private static void addInto(NDArray t, long r0, long r1, long c0, long c1, NDArray b) {
+    t.get(new ai.djl.ndarray.index.NDIndex(r0 + ":" + r1 + ", " + c0 + ":" + c1)).addi(b);
+  }
+
+  /** Column cuts for {@link #gram}: k blocks of at least 256 columns, at most 8. */
+  private static long[] blockCuts(long d) {
+    int k = (int) Math.max(1, Math.min(8, d / 256));
+    long[] cut = new long[k + 1];
+    for (int i = 0; i <= k; i++) {
+      cut[i] = d * i / k;
+    }
+    return cut;
   }
 
   /**

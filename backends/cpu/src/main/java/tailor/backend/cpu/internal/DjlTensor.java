@@ -29,6 +29,11 @@ final class DjlTensor implements Tensor {
   }
 
   @Override
+  public void copyTo(double[] into) {
+    DjlSession.hostInto(array, into);
+  }
+
+  @Override
   public Tensor gradient() {
     if (!parameter || !array.hasGradient()) {
       return null;
