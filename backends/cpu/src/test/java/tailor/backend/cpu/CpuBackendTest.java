@@ -418,4 +418,70 @@ class CpuBackendTest {
       }
     }
   }
+
+  /**
+   * The SPI's default methods (what a backend without its own versions gets: host round trips)
+   * agree with the cpu backend's overrides: a proxy forwards every call to the session except
+   * those, which run the interface's defaults over the session's primitives (float64: exact).
+   */
+  @Test
+  void defaultMethodsOfTheSpiAgreeWithTheOverrides() throws Exception {
+    java.util.Set<String> defaults = java.util.Set.of("reshape", "concat", "gradientCopy",
+        "accumulateSecondMoment");
+    BackendSession plain = (BackendSession) java.lang.reflect.Proxy.newProxyInstance(
+        BackendSession.class.getClassLoader(), new Class<?>[] {BackendSession.class},
+        (proxy, m, args) -> {
+          boolean useDefault = m.isDefault() && (defaults.contains(m.getName())
+              || (m.getName().equals("gradientArray") && m.getParameterCount() == 2));
+          try {
+            return useDefault ? java.lang.reflect.InvocationHandler.invokeDefault(proxy, m, args)
+                : m.invoke(session, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    SplittableRandom r = new SplittableRandom(5);
+    double[] a = new double[24];
+    double[] b = new double[12];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = r.nextGaussian();
+    }
+    for (int i = 0; i < b.length; i++) {
+      b[i] = r.nextGaussian();
+    }
+    Tensor ta = session.tensor(a, 2, 3, 4);
+    Tensor tb = session.tensor(b, 2, 1, 6);
+    Tensor ra = session.reshape(ta, 2, 3, 4 / 2, 2);
+    assertArrayEquals(ra.toArray(), plain.reshape(ta, 2, 3, 2, 2).toArray());
+    assertArrayEquals(new int[] {2, 3, 2, 2}, plain.reshape(ta, 2, 3, 2, 2).shape());
+    Tensor a2 = session.reshape(ta, 2, 12);
+    Tensor b2 = session.reshape(tb, 2, 6);
+    for (int axis = 0; axis < 2; axis++) {
+      Tensor want = axis == 0 ? session.concat(0, a2, session.reshape(tb, 1, 12))
+          : session.concat(1, a2, b2);
+      Tensor got = axis == 0 ? plain.concat(0, a2, session.reshape(tb, 1, 12))
+          : plain.concat(1, a2, b2);
+      assertArrayEquals(want.shape(), got.shape());
+      assertArrayEquals(want.toArray(), got.toArray(), "concat axis " + axis);
+    }
+    // gradients: one pass, then both copies and both host copies
+    Tensor w = session.parameter(a, 4, 6);
+    Tensor x = session.tensor(b, 2, 6);
+    session.backward(() -> session.meanSquare(session.matmul(x, session.transpose(w))));
+    assertArrayEquals(session.gradientCopy(w).toArray(), plain.gradientCopy(w).toArray());
+    double[] g1 = new double[24];
+    double[] g2 = new double[24];
+    session.gradientArray(w, g1);
+    plain.gradientArray(w, g2);
+    assertArrayEquals(g1, g2);
+    assertTrue(maxRel(session.gradientArray(w), g1) == 0.0);
+    // the moving average of a second moment
+    Tensor rows = session.tensor(a, 8, 3);
+    Tensor t1 = session.secondMoment(rows, true);
+    Tensor t2 = session.secondMoment(rows, true);
+    Tensor fresh = session.tensor(b, 4, 3);
+    session.accumulateSecondMoment(t1, fresh, true, 0.6, 0.25);
+    plain.accumulateSecondMoment(t2, fresh, true, 0.6, 0.25);
+    assertTrue(maxRel(t1.toArray(), t2.toArray()) < 1e-15, "accumulateSecondMoment default");
+  }
 }
