@@ -89,10 +89,10 @@ final class OptimizerBench {
       // SGD and K-FAC (inverses kept: burn-in 0, one inversion at step 0, a warm-up step) take
       // turns, so both see the same machine state; the ratio is the median of the rounds' ratios.
       Stepper sgd = new Stepper(s, net, plugins.optimizer("sgd", "bench"),
-          Map.of("learning_rate", 1e-4), x, xs, labels, 2 * (warmup + steps));
+          Map.of("learning_rate", 1e-4), x, xs, labels, 2 * (Math.max(1, warmup) + steps));
       Stepper kfac = new Stepper(s, net, kfacProvider,
           Map.of("burnin", 0L, "inverse_period", 1_000_000L, "curvature_examples", curvatureExamples),
-          x, xs, labels, 2 * (warmup + steps));
+          x, xs, labels, 2 * (Math.max(1, warmup) + steps));
       List<Double> ratios = new ArrayList<>();
       for (int i = 0; i < Math.max(1, warmup) + steps; i++) {
         boolean measured = i >= Math.max(1, warmup);
