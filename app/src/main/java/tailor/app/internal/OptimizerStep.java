@@ -116,10 +116,7 @@ final class OptimizerStep {
       return new Result(loss, z);
     }
     for (int i = 0; i < params.size(); i++) {
-      if (grads[i] == null) {
-        grads[i] = new double[params.get(i).spec().size()];
-      }
-      s.gradientArray(params.get(i).tensor(), grads[i]); // the same host arrays every step
+      grads[i] = s.gradientArray(params.get(i).tensor());
     }
     layers = List.of();
     curvatureGrads = null;

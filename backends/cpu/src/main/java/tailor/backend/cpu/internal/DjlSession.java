@@ -122,27 +122,14 @@ final class DjlSession implements BackendSession {
       throw new IllegalArgumentException(String.format(Locale.ROOT,
           "%d values for a parameter of shape %s", data.length, a.getShape()));
     }
-    // Through the reused staging buffer, which libtorch reads in place: an optimizer step
-    // assigns every parameter, and fresh arrays and buffers each time were garbage by the 100 MB.
-    int width = djlType == DataType.FLOAT64 ? 8 : 4;
-    java.nio.ByteBuffer view = staging(UP, (long) data.length * width);
-    if (width == 8) {
-      view.asDoubleBuffer().put(data);
-    } else {
-      java.nio.FloatBuffer f = view.asFloatBuffer();
-      float[] chunk = CHUNK.get();
-      for (int off = 0; off < data.length; off += chunk.length) {
-        int len = Math.min(chunk.length, data.length - off);
-        for (int j = 0; j < len; j++) {
-          chunk[j] = (float) data[off + j];
-        }
-        f.put(off, chunk, 0, len);
-      }
-    }
-    try (NDArray v = manager.create(view, a.getShape(), djlType)) {
+    // A fresh engine array per call. Reusing one direct buffer for every upload (libtorch
+    // reading it in place) cut the garbage, but runs then occasionally diverged from identical
+    // runs (a resume test caught it); the plain copy is deterministic.
+    try (NDArray v = create(data, ((DjlTensor) parameter).shape())) {
       a.set(new ai.djl.ndarray.index.NDIndex(":"), v);
     }
   }
+
 
   /**
    * Runs one recorded pass inside an {@link ai.djl.ndarray.NDScope}, so every intermediate array
@@ -290,10 +277,10 @@ final class DjlSession implements BackendSession {
 
   /**
    * The elements widened into the first elements of {@code into}, from DJL's byte copy through
-   * a reused float chunk (no float[] of the whole tensor). A download through the reused direct
-   * buffer, as {@link #assign} uploads, was 4x faster but made training runs occasionally take a
+   * a reused float chunk (no float[] of the whole tensor). A download through a reused direct
+   * buffer (a tensor viewing it) was 4x faster but made training runs occasionally take a
    * different, repeatable trajectory (2 runs in 6 from step 21 of the same digits run), so it
-   * is not used; the byte copy is deterministic.
+   * is not used.
    */
   static void hostInto(NDArray a, double[] into) {
     int n = Math.toIntExact(a.size());
@@ -327,20 +314,6 @@ final class DjlSession implements BackendSession {
   /** Per-thread widening chunk for {@link #hostInto} (1 MB, so never one of G1's humongous objects). */
   private static final ThreadLocal<float[]> CHUNK = ThreadLocal.withInitial(() -> new float[1 << 18]);
 
-  /** Per-thread direct buffer of {@link #assign}, grown to the largest parameter. */
-  private static final ThreadLocal<java.nio.ByteBuffer[]> UP =
-      ThreadLocal.withInitial(() -> new java.nio.ByteBuffer[1]);
-
-  /** A native-order view of exactly {@code bytes} bytes of this thread's staging buffer. */
-  static java.nio.ByteBuffer staging(ThreadLocal<java.nio.ByteBuffer[]> which, long bytes) {
-    java.nio.ByteBuffer[] holder = which.get();
-    if (holder[0] == null || holder[0].capacity() < bytes) {
-      holder[0] = java.nio.ByteBuffer.allocateDirect(Math.toIntExact(bytes));
-    }
-    java.nio.ByteBuffer view = holder[0].duplicate();
-    view.clear().limit(Math.toIntExact(bytes));
-    return view.slice().order(java.nio.ByteOrder.nativeOrder());
-  }
 
 
   @Override
