@@ -582,7 +582,45 @@ final class DjlSession implements BackendSession {
 
   @Override
   public Tensor inverseSpd(Tensor a) {
-    return scoped(() -> nd(a).inverse());
+    NDArray m = nd(a);
+    if (m.getShape().dimension() != 2 || m.getShape().get(0) != m.getShape().get(1)) {
+      throw new IllegalArgumentException("inverseSpd needs a square matrix, got " + m.getShape());
+    }
+    return scoped(() -> spdInverse(m));
+  }
+
+  /** Below this order the blocked inverse hands over to libtorch's LU inverse. */
+  static final long BLOCKED_INVERSE_MIN = 1024;
+
+  /**
+   * The inverse of a symmetric positive-definite matrix by 2 x 2 blocks [[A, B], [B^T, C]]:
+   * with X = A^-1 B and the Schur complement S = C - B^T X (also SPD), the inverse is
+   * [[A^-1 + X S^-1 X^T, -X S^-1], [-(X S^-1)^T, S^-1]], recursing on A and S. Four matrix
+   * products per level: about (4/3) n^3 flops at the matrix-product rate, where the LU inverse,
+   * the only one DJL 0.25 exposes, costs 2 n^3 at about 0.6 of that rate here (K-FAC inverts
+   * factors up to 4609 wide every inverse_period steps).
+   */
+  private static NDArray spdInverse(NDArray a) {
+    long n = a.getShape().get(0);
+    if (n < BLOCKED_INVERSE_MIN) {
+      return a.inverse();
+    }
+    long h = n / 2;
+    NDArray top = a.get(new ai.djl.ndarray.index.NDIndex(":" + h + ", :" + h));
+    NDArray b = a.get(new ai.djl.ndarray.index.NDIndex(":" + h + ", " + h + ":"));
+    NDArray c = a.get(new ai.djl.ndarray.index.NDIndex(h + ":, " + h + ":"));
+    NDArray ai = spdInverse(top);
+    NDArray x = ai.matMul(b);
+    NDArray schur = c.sub(b.transpose().matMul(x));
+    // exact arithmetic keeps S symmetric; rounding does not, and the recursion assumes it
+    NDArray s = schur.add(schur.transpose()).muli(0.5);
+    NDArray si = spdInverse(s);
+    NDArray y = x.matMul(si);
+    NDArray tl = ai.addi(y.matMul(x.transpose()));
+    NDArray tr = y.neg();
+    NDArray upper = NDArrays.concat(new NDList(tl, tr), 1);
+    NDArray lower = NDArrays.concat(new NDList(tr.transpose(), si), 1);
+    return NDArrays.concat(new NDList(upper, lower), 0);
   }
 
   @Override
