@@ -53,19 +53,6 @@ public interface BackendSession extends AutoCloseable {
   double[] gradientArray(Tensor parameter);
 
   /**
-   * As {@link #gradientArray(Tensor)}, into {@code into} (of exactly the parameter's size), so a
-   * training loop can reuse its host arrays from step to step.
-   */
-  default void gradientArray(Tensor parameter, double[] into) {
-    double[] g = gradientArray(parameter);
-    if (g.length != into.length) {
-      throw new IllegalArgumentException("a gradient of " + g.length + " values into an array of "
-          + into.length);
-    }
-    System.arraycopy(g, 0, into, 0, g.length);
-  }
-
-  /**
    * A copy, as a tensor of this session, of the gradient of the last backward pass with respect
    * to a parameter (zeros if unused), unaffected by later passes; the caller releases it. Lets an
    * optimizer work on the gradients where they are, without a host round trip. The default goes

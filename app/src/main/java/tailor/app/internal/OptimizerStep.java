@@ -124,11 +124,11 @@ final class OptimizerStep {
     long t1 = System.nanoTime();
     if (req.mode() != CurvatureRequest.Mode.NONE) {
       // before the curvature pass, which may overwrite the parameters' gradients
+      releaseGradientCopies(); // left by a step that failed before its update
       for (int i = 0; i < params.size(); i++) {
-        if (gradTensors[i] != null) {
-          s.release(gradTensors[i]); // left by a step that failed
+        if (tapped[i]) {
+          gradTensors[i] = s.gradientCopy(params.get(i).tensor());
         }
-        gradTensors[i] = tapped[i] ? s.gradientCopy(params.get(i).tensor()) : null;
       }
     }
     if (empirical) {
@@ -177,12 +177,7 @@ final class OptimizerStep {
       if (subBatch != null) {
         s.release(subBatch);
       }
-      for (int i = 0; i < gradTensors.length; i++) {
-        if (gradTensors[i] != null) {
-          s.release(gradTensors[i]);
-          gradTensors[i] = null;
-        }
-      }
+      releaseGradientCopies();
     }
     for (int i = 0; i < params.size(); i++) {
       s.assign(params.get(i).tensor(), host[i]);
@@ -197,6 +192,15 @@ final class OptimizerStep {
   /** Seconds of the last step's gradient pass, curvature pass, and update with the copy back. */
   double[] phaseSeconds() {
     return new double[] {phaseNanos[0] / 1e9, phaseNanos[1] / 1e9, phaseNanos[2] / 1e9};
+  }
+
+  private void releaseGradientCopies() {
+    for (int i = 0; i < gradTensors.length; i++) {
+      if (gradTensors[i] != null) {
+        s.release(gradTensors[i]);
+        gradTensors[i] = null;
+      }
+    }
   }
 
   private void clearTaps() {

@@ -118,10 +118,6 @@ final class DjlSession implements BackendSession {
   @Override
   public void assign(Tensor parameter, double[] data) {
     NDArray a = nd(parameter);
-    if (a.size() != data.length) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT,
-          "%d values for a parameter of shape %s", data.length, a.getShape()));
-    }
     // A fresh engine array per call. Reusing one direct buffer for every upload (libtorch
     // reading it in place) cut the garbage, but runs then occasionally diverged from identical
     // runs (a resume test caught it); the plain copy is deterministic.
@@ -129,7 +125,6 @@ final class DjlSession implements BackendSession {
       a.set(new ai.djl.ndarray.index.NDIndex(":"), v);
     }
   }
-
 
   /**
    * Runs one recorded pass inside an {@link ai.djl.ndarray.NDScope}, so every intermediate array
@@ -238,22 +233,6 @@ final class DjlSession implements BackendSession {
   }
 
   @Override
-  public void gradientArray(Tensor parameter, double[] into) {
-    NDArray a = nd(parameter);
-    if (a.size() != into.length) {
-      throw new IllegalArgumentException("a gradient of " + a.size() + " values into an array of "
-          + into.length);
-    }
-    if (!a.hasGradient()) {
-      java.util.Arrays.fill(into, 0.0);
-      return;
-    }
-    try (NDArray g = a.getGradient()) {
-      hostInto(g, into);
-    }
-  }
-
-  @Override
   public Tensor gradientCopy(Tensor parameter) {
     NDArray a = nd(parameter);
     NDArray copy;
@@ -313,8 +292,6 @@ final class DjlSession implements BackendSession {
 
   /** Per-thread widening chunk for {@link #hostInto} (1 MB, so never one of G1's humongous objects). */
   private static final ThreadLocal<float[]> CHUNK = ThreadLocal.withInitial(() -> new float[1 << 18]);
-
-
 
   @Override
   public void reseed(long seed) {
@@ -744,7 +721,10 @@ final class DjlSession implements BackendSession {
     t.get(new ai.djl.ndarray.index.NDIndex(r0 + ":" + r1 + ", " + c0 + ":" + c1)).addi(b);
   }
 
-  /** Column cuts for {@link #gram}: k blocks of at least 256 columns, at most 8. */
+  /**
+   * Column cuts for {@link #gram} and {@link #accumulateSecondMoment}: k blocks of at least 256
+   * columns, at most 8 (one block below 512 columns).
+   */
   private static long[] blockCuts(long d) {
     int k = (int) Math.max(1, Math.min(8, d / 256));
     long[] cut = new long[k + 1];
@@ -760,14 +740,10 @@ final class DjlSession implements BackendSession {
    * the full product.
    */
   private static NDArray gram(NDArray x) {
-    long d = x.getShape().get(1);
-    int k = (int) Math.min(8, d / 256);
+    long[] cut = blockCuts(x.getShape().get(1));
+    int k = cut.length - 1;
     if (k < 2) {
       return x.transpose().matMul(x);
-    }
-    long[] cut = new long[k + 1];
-    for (int i = 0; i <= k; i++) {
-      cut[i] = d * i / k;
     }
     NDArray[] cols = new NDArray[k];
     for (int i = 0; i < k; i++) {
