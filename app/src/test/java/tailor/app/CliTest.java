@@ -78,7 +78,7 @@ class CliTest {
       "shape --depth fifty | --depth = 'fifty' is not a whole number",
       "shape --etta 0.9 | unknown option '--etta' (from tailor shape)",
       "shape --method tat --activation square | tat-smooth could not find parameters for square meeting Q(1) = 1, Q'(1) = 1.000000000, C'(1) = 1.000000000, C''(1) = 0.006122449040: tried 50 starts of (input_scale, input_shift, output_shift)",
-      "shap | unknown command 'shap' (from tailor); known: bench, compare, eval, help, model, plugins, shape, train, version. Did you mean 'shape'?",
+      "shap | unknown command 'shap' (from tailor); known: bench, compare, eval, experiment, help, model, plugins, shape, train, version. Did you mean 'shape'?",
       "model summary --depth 51 | resnet has no depth 51 (from --depth); known depths: 18, 34, 50, 101, 152, 200",
       "model summary --block v3 | unknown block style 'v3' (from --block); known: v1, v2. Did you mean 'v1'?",
       "model summary --model resnet --input 784 | conv 7x7 at layer 0 needs an image input [channels, height, width], but gets shape [784]",

@@ -19,7 +19,7 @@ import tailor.api.TailorException;
  * 2, with the stack trace only under {@code --verbose}.
  */
 public final class Cli {
-  static final List<String> COMMANDS = List.of("shape", "model", "train", "eval", "compare", "plugins", "bench", "help",
+  static final List<String> COMMANDS = List.of("shape", "model", "train", "eval", "compare", "experiment", "plugins", "bench", "help",
       "version");
 
   private Cli() {}
@@ -33,6 +33,7 @@ public final class Cli {
       "  train     train a network on a dataset (default: deep TAT MLP on the embedded digits)",
       "  eval      evaluate a checkpoint on a test split",
       "  compare   plot several training runs' curves together (e.g. K-FAC against SGD)",
+      "  experiment  a grid of runs (method x architecture x optimizer), the paper's table and plots",
       "  plugins   every discovered plugin: kind, name, version, module",
       "  bench     benchmarks: tailor bench shape | train-step | optimizer-step | kernel",
       "  version   the versions of tailor and its SPI",
@@ -66,6 +67,8 @@ public final class Cli {
           return injector().getInstance(EvalCommand.class).run(rest, out);
         case "compare":
           return new CompareCommand().run(rest, out);
+        case "experiment":
+          return injector().getInstance(ExperimentCommand.class).run(rest, out, err);
         case "plugins":
           return plugins(injector().getInstance(PluginCatalog.class), rest, out);
         case "bench":

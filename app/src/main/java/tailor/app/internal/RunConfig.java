@@ -59,6 +59,7 @@ public final class RunConfig {
       new Key("augment", "default", "training augmentation: default, none (imagenet: random-crop)"),
       new Key("image_size", 0L, "crop size for imagenet (0: 224)"),
       new Key("eval_every", 1L, "evaluate on the test split every N epochs (and at the end)"),
+      new Key("evals_per_epoch", 1L, "with eval_every 1: evaluate N times per epoch, at equal steps"),
       new Key("checkpoint_every", 500L, "write a checkpoint every N steps (and at the end)"),
       new Key("log_every", 10L, "write a training metrics row every N steps"),
       new Key("stop_after", 0L, "stop (with a checkpoint) after N steps, to continue later with --resume"),

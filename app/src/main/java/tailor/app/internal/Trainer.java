@@ -67,7 +67,7 @@ final class Trainer {
           + ", steps " + steps + ")");
     }
     this.total = steps > 0 ? steps : epochs * perEpoch;
-    for (String k : List.of("eval_every", "checkpoint_every", "log_every")) {
+    for (String k : List.of("eval_every", "evals_per_epoch", "checkpoint_every", "log_every")) {
       if (c.integer(k) < 1) {
         throw TailorException.user("--" + k.replace('_', '-') + " " + c.integer(k) + " must be >= 1");
       }
@@ -187,6 +187,8 @@ final class Trainer {
     long logEvery = c.integer("log_every");
     long ckEvery = c.integer("checkpoint_every");
     long evalEvery = c.integer("eval_every");
+    // Evaluations within an epoch (evals_per_epoch > 1, eval_every 1) at steps of equal spacing.
+    long evalsPerEpoch = evalEvery == 1 ? Math.min(c.integer("evals_per_epoch"), perEpoch) : 1;
     int classes = data.classNames().size();
 
     long step = start.step();
@@ -252,7 +254,9 @@ final class Trainer {
           }
           progress.update(step, epoch, loss, imagesSeen / (trainNanos / 1e9), eval);
           boolean epochEnd = inEpoch == 0;
-          if ((epochEnd && epoch % evalEvery == 0) || step == total) {
+          boolean midEpoch = evalsPerEpoch > 1 && !epochEnd
+              && (inEpoch * evalsPerEpoch) / perEpoch != ((inEpoch - 1) * evalsPerEpoch) / perEpoch;
+          if ((epochEnd && epoch % evalEvery == 0) || midEpoch || step == total) {
             eval = evaluate(b, evalBatch());
             evalStep = step;
             metrics.add(new Metrics.Row("test", step, epochs, eval.loss(), eval.top1(), eval.top5(),

@@ -1,0 +1,291 @@
+package tailor.app.internal;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import tailor.api.Names;
+import tailor.api.TailorException;
+
+/**
+ * The grids {@code tailor experiment} runs: the TAT paper's comparison (methods x architectures
+ * x optimizers) at a few scales. Every cell is a {@code tailor train} run given as settings.
+ */
+final class Experiment {
+  /** A row label of the table: how the network is made trainable. */
+  record Method(String id, String label, Map<String, String> settings) {}
+
+  /** The network (depth, skips, normalization). */
+  record Arch(String id, String label, Map<String, String> settings) {}
+
+  /** One training run of the grid. */
+  record Cell(Method method, Arch arch, String optimizer, Map<String, String> settings) {
+    String id() {
+      return arch.id() + "-" + method.id() + "-" + optimizer;
+    }
+  }
+
+  /**
+   * A grid. {@code cells} is in run order (the comparisons the acceptance names first), the
+   * table orders rows by {@code methods} and {@code archs}.
+   */
+  record Preset(String name, String summary, String reductions, boolean needsData,
+      List<Method> methods, List<Arch> archs, List<String> optimizers, List<Cell> cells,
+      Map<String, String> base, String estimate) {
+    Cell cell(Method m, Arch a, String optimizer) {
+      for (Cell c : cells) {
+        if (c.method() == m && c.arch() == a && c.optimizer().equals(optimizer)) {
+          return c;
+        }
+      }
+      return null;
+    }
+
+    /** Epochs of every run (the x axis of the plots). */
+    double epochs(long stepsPerEpoch) {
+      long steps = Long.parseLong(base.getOrDefault("steps", "0"));
+      return steps > 0 ? (double) steps / stepsPerEpoch : Long.parseLong(base.get("epochs"));
+    }
+  }
+
+  static final List<String> NAMES = List.of("cifar-quick", "cifar-smoke", "digits-smoke", "cifar",
+      "imagenet");
+
+  private Experiment() {}
+
+  // The methods of the paper's comparison.
+  static final Method TAT90 = new Method("tat-lrelu-0.9", "TAT LReLU eta=0.9",
+      Map.of("method", "tat", "activation", "leaky_relu", "eta", "0.9"));
+  static final Method TAT95 = new Method("tat-lrelu-0.95", "TAT LReLU eta=0.95",
+      Map.of("method", "tat", "activation", "leaky_relu", "eta", "0.95"));
+  static final Method EOC = new Method("eoc-relu", "EOC ReLU (He, sigma_w^2=2)",
+      Map.of("method", "eoc", "activation", "relu"));
+  static final Method DKS = new Method("dks-softplus", "DKS softplus",
+      Map.of("method", "dks", "activation", "softplus"));
+  static final Method LRELU = new Method("lrelu", "LReLU untransformed",
+      Map.of("method", "untransformed", "activation", "leaky_relu"));
+  /** The standard ResNet's own recipe: ReLU, He init, batch norm, plain skips. */
+  static final Method BN_RELU = new Method("relu-bn", "ReLU + BatchNorm (standard)",
+      Map.of("method", "eoc", "activation", "relu"));
+
+  private static Arch vanilla(int depth) {
+    return new Arch("vanilla" + depth, "vanilla ResNet-" + depth + " (w=0)", Map.of("model", "resnet",
+        "depth", Integer.toString(depth), "shortcut_weight", "0", "norm", "none"));
+  }
+
+  private static Arch rescaled(int depth) {
+    return new Arch("rescaled" + depth, "rescaled ResNet-" + depth + " (w=0.8)", Map.of("model",
+        "resnet", "depth", Integer.toString(depth), "shortcut_weight", "0.8", "norm", "none"));
+  }
+
+  private static Arch batchNorm(int depth) {
+    return new Arch("bn" + depth, "ResNet-" + depth + " + BN", Map.of("model", "resnet", "depth",
+        Integer.toString(depth), "shortcut_weight", "none", "norm", "batch"));
+  }
+
+  static Preset preset(String name, String source) {
+    return switch (name) {
+      case "cifar-quick" -> cifarQuick();
+      case "cifar-smoke" -> cifarSmoke();
+      case "digits-smoke" -> digitsSmoke();
+      case "cifar" -> cifarFull();
+      case "imagenet" -> imagenet();
+      default -> throw TailorException.user(Names.unknown("preset", name, source, NAMES));
+    };
+  }
+
+  /** Settings shared by the CIFAR presets: the fixed (untuned) optimizer settings. */
+  private static Map<String, String> cifarBase() {
+    Map<String, String> b = new LinkedHashMap<>();
+    b.put("dataset", "cifar10");
+    b.put("stem", "cifar");
+    b.put("block", "v2");
+    b.put("batch", "128");
+    b.put("seed", "0");
+    b.put("optimizer.kfac.learning_rate", "0.0003");
+    b.put("optimizer.kfac.damping", "0.01");
+    b.put("optimizer.sgd.learning_rate", "0.01");
+    b.put("optimizer.lars.learning_rate", "1.0");
+    return b;
+  }
+
+  private static Preset cifarQuick() {
+    Arch v50 = vanilla(50);
+    Arch v101 = vanilla(101);
+    Arch r50 = rescaled(50);
+    Arch bn50 = batchNorm(50);
+    Map<String, String> base = cifarBase();
+    base.put("width", "0.125");
+    base.put("epochs", "2");
+    base.put("evals_per_epoch", "2");
+    base.put("log_every", "20");
+    base.put("checkpoint_every", "100");
+    List<String> opts = List.of("kfac", "sgd", "lars");
+    List<Cell> cells = new ArrayList<>();
+    // The acceptance's comparisons first: TAT vs EOC, K-FAC vs SGD, the BN ResNet.
+    for (String o : List.of("kfac", "sgd")) {
+      add(cells, TAT90, v50, o);
+      add(cells, EOC, v50, o);
+      add(cells, BN_RELU, bn50, o);
+    }
+    for (String o : List.of("kfac", "sgd")) {
+      add(cells, TAT90, v101, o);
+      add(cells, EOC, v101, o);
+    }
+    for (String o : List.of("kfac", "sgd")) {
+      add(cells, TAT95, v50, o);
+      add(cells, DKS, v50, o);
+      add(cells, LRELU, v50, o);
+      add(cells, TAT90, r50, o);
+    }
+    for (String o : List.of("kfac", "sgd")) {
+      add(cells, DKS, v101, o);
+    }
+    for (Method m : List.of(TAT90, EOC, TAT95, DKS, LRELU)) {
+      add(cells, m, v50, "lars");
+    }
+    add(cells, TAT90, r50, "lars");
+    add(cells, BN_RELU, bn50, "lars");
+    return new Preset("cifar-quick",
+        "the TAT paper's CIFAR-10 comparison at a scale one 2-core CPU runs in about 4 hours",
+        "width 0.125 (8 base channels instead of 64), 2 epochs instead of the paper's full "
+            + "schedule, one seed, fixed untuned optimizer settings (no learning-rate or damping "
+            + "search), depth 101 only for TAT (eta 0.9), EOC and DKS, LARS only at depth 50",
+        true, List.of(TAT90, TAT95, EOC, DKS, LRELU, BN_RELU), List.of(v50, v101, r50, bn50), opts,
+        cells, base, "about 4 hours on 2 cores (measured: see results.md)");
+  }
+
+  private static Preset cifarSmoke() {
+    Arch v18 = vanilla(18);
+    Arch bn18 = batchNorm(18);
+    Map<String, String> base = cifarBase();
+    base.put("width", "0.0625");
+    base.put("batch", "64");
+    base.put("steps", "40");
+    base.put("log_every", "10");
+    base.put("checkpoint_every", "20");
+    List<Cell> cells = new ArrayList<>();
+    for (String o : List.of("kfac", "sgd")) {
+      add(cells, TAT90, v18, o);
+      add(cells, EOC, v18, o);
+    }
+    add(cells, BN_RELU, bn18, "sgd");
+    return new Preset("cifar-smoke",
+        "the grid machinery end to end on real CIFAR-10 in a few minutes (not a result)",
+        "depth 18, width 0.0625, 40 steps of batch 64, 5 runs", true, List.of(TAT90, EOC, BN_RELU),
+        List.of(v18, bn18), List.of("kfac", "sgd"), cells, base, "a few minutes");
+  }
+
+  private static Preset digitsSmoke() {
+    Arch mlp = new Arch("mlp24", "MLP, 24 hidden layers", Map.of("model", "mlp", "depth", "24"));
+    Map<String, String> base = new LinkedHashMap<>();
+    base.put("dataset", "digits");
+    base.put("width", "0.25");
+    base.put("batch", "64");
+    base.put("epochs", "2");
+    base.put("evals_per_epoch", "2");
+    base.put("log_every", "5");
+    base.put("seed", "0");
+    base.put("optimizer.kfac.damping", "0.01");
+    base.put("optimizer.sgd.learning_rate", "0.01");
+    List<Cell> cells = new ArrayList<>();
+    for (String o : List.of("kfac", "sgd")) {
+      add(cells, TAT90, mlp, o);
+      add(cells, EOC, mlp, o);
+    }
+    return new Preset("digits-smoke", "the grid machinery on the embedded digits set, in seconds",
+        "a 24-layer MLP of width 64, two epochs", false, List.of(TAT90, EOC), List.of(mlp),
+        List.of("kfac", "sgd"), cells, base, "under a minute");
+  }
+
+  private static Preset cifarFull() {
+    List<Arch> archs = List.of(vanilla(50), vanilla(101), rescaled(50), rescaled(101), batchNorm(50),
+        batchNorm(101));
+    Map<String, String> base = cifarBase();
+    base.put("width", "1");
+    base.put("epochs", "100");
+    base.put("dropout", "0.0");
+    base.put("checkpoint_every", "1000");
+    base.put("log_every", "50");
+    List<String> opts = List.of("kfac", "sgd", "lars");
+    List<Method> methods = List.of(TAT90, TAT95, EOC, DKS, LRELU);
+    List<Cell> cells = new ArrayList<>();
+    for (String o : opts) {
+      for (Arch a : archs) {
+        if (a.id().startsWith("bn")) {
+          add(cells, BN_RELU, a, o);
+        } else if (a.id().startsWith("rescaled")) {
+          add(cells, TAT90, a, o);
+          add(cells, TAT95, a, o);
+        } else {
+          for (Method m : methods) {
+            add(cells, m, a, o);
+          }
+        }
+      }
+    }
+    List<Method> rows = new ArrayList<>(methods);
+    rows.add(BN_RELU);
+    return new Preset("cifar", "the TAT paper's CIFAR-10 study at full width (for a GPU)",
+        "nothing reduced in the grid; one seed, the fixed optimizer settings of cifar-quick "
+            + "(tune them per cell for a faithful comparison), 100 epochs of batch 128",
+        true, rows, archs, opts, cells, base, "days on one GPU");
+  }
+
+  private static Preset imagenet() {
+    List<Arch> archs = List.of(vanilla(50), vanilla(101), rescaled(50), rescaled(101), batchNorm(50),
+        batchNorm(101));
+    Map<String, String> base = new LinkedHashMap<>();
+    base.put("dataset", "imagenet");
+    base.put("stem", "imagenet");
+    base.put("block", "v2");
+    base.put("width", "1");
+    base.put("batch", "1024");
+    base.put("epochs", "90");
+    base.put("label_smoothing", "0.1");
+    base.put("seed", "0");
+    base.put("checkpoint_every", "1000");
+    base.put("log_every", "50");
+    String warmup = String.format(Locale.ROOT, "%.6f", 5.0 / 90);
+    for (String o : List.of("kfac", "sgd", "lars")) {
+      base.put("optimizer." + o + ".schedule", "cosine");
+      base.put("optimizer." + o + ".warmup", warmup);
+    }
+    base.put("optimizer.sgd.learning_rate", "0.1");
+    base.put("optimizer.kfac.damping", "0.001");
+    base.put("optimizer.kfac.norm_constraint", "0.001");
+    base.put("optimizer.kfac.inverse_period", "50");
+    List<String> opts = List.of("kfac", "sgd", "lars");
+    List<Method> methods = List.of(TAT90, TAT95, EOC, DKS, LRELU);
+    List<Cell> cells = new ArrayList<>();
+    for (String o : opts) {
+      for (Arch a : archs) {
+        if (a.id().startsWith("bn")) {
+          add(cells, BN_RELU, a, o);
+        } else if (a.id().startsWith("rescaled")) {
+          add(cells, TAT90, a, o);
+          add(cells, TAT95, a, o);
+        } else {
+          for (Method m : methods) {
+            add(cells, m, a, o);
+          }
+        }
+      }
+    }
+    List<Method> rows = new ArrayList<>(methods);
+    rows.add(BN_RELU);
+    return new Preset("imagenet", "the TAT paper's ImageNet settings (for a GPU cluster)",
+        "nothing: batch 1024, 90 epochs, cosine schedules with 5 warm-up epochs, label smoothing "
+            + "0.1, K-FAC damping 1e-3, norm constraint 1e-3, inverses every 50 steps",
+        true, rows, archs, opts, cells, base, "weeks of GPU time");
+  }
+
+  private static void add(List<Cell> cells, Method m, Arch a, String optimizer) {
+    Map<String, String> s = new LinkedHashMap<>();
+    s.putAll(a.settings());
+    s.putAll(m.settings());
+    s.put("optimizer", optimizer);
+    cells.add(new Cell(m, a, optimizer, s));
+  }
+}

@@ -1,0 +1,518 @@
+package tailor.app.internal;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import tailor.api.TailorException;
+
+/**
+ * The report of an experiment: {@code results.md} (the paper-style table, the comparisons the
+ * paper makes, the plots, the machine), {@code results.csv} (one row per run) and
+ * {@code results-plots/<architecture>.png} (test top-1 and training loss against epochs, one
+ * line per method, one column per optimizer). Written from the run folders alone, so it can be
+ * rewritten at any time.
+ */
+final class ExperimentReport {
+  static final String PLOTS = "results-plots";
+  private static final Color[] COLORS = {new Color(0x2471A3), new Color(0xC0392B),
+      new Color(0x27AE60), new Color(0x8E44AD), new Color(0xE67E22), new Color(0x17A589)};
+  private static final Pattern DIVERGED = Pattern.compile("^training diverged at step (\\d+)");
+
+  /** One run's outcome as its folder records it. */
+  record Result(String status, double top1, double testLoss, double trainLoss, double trainSeconds,
+      double wallSeconds, long steps, double imagesPerSecond, String error, String finished,
+      List<Metrics.Row> rows) {
+    static Result read(Path rd) {
+      List<Metrics.Row> rows = readRows(rd.resolve("metrics.jsonl"));
+      try {
+        if (ExperimentCommand.finished(rd)) {
+          JsonObject s = json(rd.resolve("summary.json"));
+          JsonObject e = Files.isRegularFile(rd.resolve("experiment.json"))
+              ? json(rd.resolve("experiment.json")) : new JsonObject();
+          return new Result("done", num(s, "test_top1"), num(s, "test_loss"), num(s, "last_train_loss"),
+              num(s, "train_seconds"), num(e, "wall_seconds"), s.get("steps").getAsLong(),
+              num(s, "train_images_per_s"), null, e.has("finished") ? e.get("finished").getAsString() : null,
+              rows);
+        }
+        if (Files.isRegularFile(rd.resolve("failed.json"))) {
+          JsonObject f = json(rd.resolve("failed.json"));
+          Metrics.Row last = lastOf(rows, "train");
+          return new Result("failed", Double.NaN, Double.NaN, last == null ? Double.NaN : last.loss(),
+              Double.NaN, num(f, "wall_seconds"), last == null ? 0 : last.step(), Double.NaN,
+              f.get("error").getAsString(), f.has("finished") ? f.get("finished").getAsString() : null,
+              rows);
+        }
+      } catch (IOException | RuntimeException e) {
+        return new Result("unreadable", Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0,
+            Double.NaN, rd + ": " + e.getMessage(), null, rows);
+      }
+      Metrics.Row last = lastOf(rows, "train");
+      return new Result(last == null ? "not run" : "interrupted", Double.NaN, Double.NaN,
+          last == null ? Double.NaN : last.loss(), Double.NaN, Double.NaN, last == null ? 0 : last.step(),
+          Double.NaN, null, null, rows);
+    }
+
+    boolean done() {
+      return status.equals("done");
+    }
+
+    /** The table cell: top-1 / training loss (training time), or what happened. */
+    String cell() {
+      switch (status) {
+        case "done":
+          return String.format(Locale.ROOT, "%.2f%% / %.3f (%s)", 100 * top1, trainLoss, minutes(trainSeconds));
+        case "failed": {
+          Matcher m = DIVERGED.matcher(error);
+          return m.find() ? "diverged at step " + m.group(1) : "failed (see below)";
+        }
+        case "interrupted":
+          return "interrupted at step " + steps;
+        default:
+          return status;
+      }
+    }
+  }
+
+  private final Experiment.Preset preset;
+  private final Path dir;
+  private final Path notes;
+
+  ExperimentReport(Experiment.Preset preset, Path dir, Path notes) {
+    this.preset = preset;
+    this.dir = dir;
+    this.notes = notes;
+  }
+
+  Result result(Experiment.Cell c) {
+    return c == null ? null : Result.read(dir.resolve("runs").resolve(c.id()));
+  }
+
+  void write() {
+    Map<String, Result> results = new java.util.LinkedHashMap<>();
+    for (Experiment.Cell c : preset.cells()) {
+      results.put(c.id(), result(c));
+    }
+    writeCsv(results);
+    List<String> plots = new ArrayList<>();
+    for (Experiment.Arch a : preset.archs()) {
+      Path png = dir.resolve(PLOTS).resolve(a.id() + ".png");
+      if (plot(a, results, png)) {
+        plots.add(a.id());
+      }
+    }
+    String md = markdown(results, plots);
+    Io.writeAtomically(dir.resolve("results.md"), tmp -> Files.writeString(tmp, md, StandardCharsets.UTF_8));
+  }
+
+  private void writeCsv(Map<String, Result> results) {
+    StringBuilder b = new StringBuilder("preset,run,method,architecture,optimizer,status,steps,"
+        + "test_top1,test_loss,train_loss,train_seconds,wall_seconds,images_per_s,error\n");
+    for (Experiment.Cell c : preset.cells()) {
+      Result r = results.get(c.id());
+      b.append(String.join(",", preset.name(), c.id(), csv(c.method().label()), csv(c.arch().label()),
+          c.optimizer(), r.status(), Long.toString(r.steps()), num(r.top1()), num(r.testLoss()),
+          num(r.trainLoss()), num(r.trainSeconds()), num(r.wallSeconds()), num(r.imagesPerSecond()),
+          csv(r.error() == null ? "" : r.error()))).append('\n');
+    }
+    Io.writeAtomically(dir.resolve("results.csv"), tmp -> Files.writeString(tmp, b, StandardCharsets.UTF_8));
+  }
+
+  private String markdown(Map<String, Result> results, List<String> plots) {
+    StringBuilder b = new StringBuilder();
+    int done = 0;
+    int failed = 0;
+    double train = 0;
+    double wall = 0;
+    String first = null;
+    String last = null;
+    for (Result r : results.values()) {
+      if (r.done()) {
+        done++;
+        train += r.trainSeconds();
+      }
+      if (r.status().equals("failed")) {
+        failed++;
+      }
+      if (Double.isFinite(r.wallSeconds())) {
+        wall += r.wallSeconds();
+      }
+      if (r.finished() != null) {
+        first = first == null || r.finished().compareTo(first) < 0 ? r.finished() : first;
+        last = last == null || r.finished().compareTo(last) > 0 ? r.finished() : last;
+      }
+    }
+    int total = results.size();
+    b.append("# Experiment `").append(preset.name()).append("`: ").append(preset.summary()).append("\n\n");
+    b.append("Written by `tailor experiment --preset ").append(preset.name())
+        .append("` (tailor ").append(AppModule.VERSION).append("). ");
+    b.append(String.format(Locale.ROOT, "%d of %d runs finished, %d failed, %d not finished. ", done,
+        total, failed, total - done - failed));
+    b.append(String.format(Locale.ROOT, "Training time %s, wall time of the runs (with start-up and "
+        + "evaluations) %s", hours(train), hours(wall)));
+    if (first != null) {
+      b.append(String.format(Locale.ROOT, "; runs finished between %s and %s (UTC)",
+          first.substring(0, Math.min(16, first.length())).replace('T', ' '),
+          last.substring(0, Math.min(16, last.length())).replace('T', ' ')));
+    }
+    b.append(".\n\n");
+    b.append("Machine: ").append(machine()).append(".\n\n");
+
+    b.append("## Setup\n\n");
+    b.append("- Reduced from the paper: ").append(preset.reductions()).append(".\n");
+    b.append("- Settings shared by every run: ").append(code(preset.base().toString())).append(".\n");
+    b.append("- Methods: ");
+    List<String> ms = new ArrayList<>();
+    for (Experiment.Method m : preset.methods()) {
+      ms.add(m.label() + " " + code(m.settings().toString()));
+    }
+    b.append(String.join("; ", ms)).append(".\n- Architectures: ");
+    List<String> as = new ArrayList<>();
+    for (Experiment.Arch a : preset.archs()) {
+      as.add(a.label() + " " + code(a.settings().toString()));
+    }
+    b.append(String.join("; ", as)).append(".\n");
+    b.append("- Each cell: final test top-1 on the whole test split / mean training loss over the "
+        + "last logging window (training time, without evaluations).\n\n");
+
+    b.append("## Results\n\n");
+    b.append("| method | architecture |");
+    for (String o : preset.optimizers()) {
+      b.append(' ').append(optimizerLabel(o)).append(" |");
+    }
+    b.append("\n|---|---|");
+    b.append("---|".repeat(preset.optimizers().size())).append('\n');
+    for (Experiment.Arch a : preset.archs()) {
+      for (Experiment.Method m : preset.methods()) {
+        boolean any = false;
+        for (String o : preset.optimizers()) {
+          any |= preset.cell(m, a, o) != null;
+        }
+        if (!any) {
+          continue;
+        }
+        b.append("| ").append(m.label()).append(" | ").append(a.label()).append(" |");
+        for (String o : preset.optimizers()) {
+          Experiment.Cell c = preset.cell(m, a, o);
+          b.append(' ').append(c == null ? "-" : results.get(c.id()).cell()).append(" |");
+        }
+        b.append('\n');
+      }
+    }
+    b.append('\n');
+
+    List<String> claims = claims(results);
+    if (!claims.isEmpty()) {
+      b.append("## Against the paper's claims\n\n");
+      b.append("Differences in test top-1 between runs of the same budget. One seed: differences "
+          + "under 1 point are within run-to-run noise.\n\n");
+      for (String c : claims) {
+        b.append("- ").append(c).append('\n');
+      }
+      b.append('\n');
+    }
+
+    List<String> failures = new ArrayList<>();
+    for (Experiment.Cell c : preset.cells()) {
+      Result r = results.get(c.id());
+      if (r.error() != null) {
+        failures.add("- `" + c.id() + "`: " + r.error().replace('\n', ' '));
+      }
+    }
+    if (!failures.isEmpty()) {
+      b.append("## Failed runs\n\n").append(String.join("\n", failures)).append("\n\n");
+    }
+
+    if (!plots.isEmpty()) {
+      b.append("## Plots\n\n");
+      b.append("Test top-1 (top row) and training loss (bottom row) against epochs, one column per "
+          + "optimizer.\n\n");
+      for (String id : plots) {
+        Experiment.Arch a = preset.archs().stream().filter(x -> x.id().equals(id)).findFirst().orElseThrow();
+        b.append("![").append(a.label()).append("](").append(PLOTS).append('/').append(id).append(".png)\n\n");
+      }
+    }
+
+    if (notes != null) {
+      b.append("## Notes\n\n");
+      try {
+        b.append(Files.readString(notes, StandardCharsets.UTF_8).strip()).append("\n\n");
+      } catch (IOException e) {
+        throw TailorException.resource("cannot read --notes " + notes + ": " + e.getMessage(), e);
+      }
+    }
+    b.append("## Reproduce\n\n```sh\nmvn -q -DskipTests package\n./tailor experiment --preset ")
+        .append(preset.name()).append(preset.needsData() ? " --data DIR" : "")
+        .append(" --out DIR   # started again, it skips finished runs\n```\n\n");
+    b.append("Every run's configuration, metrics (CSV and JSON lines), plot, checkpoint and log are in "
+        + "`runs/<run>/` of the output folder; `results.csv` has one row per run.\n");
+    return b.toString();
+  }
+
+  /** The paper's comparisons, measured where both runs finished. */
+  private List<String> claims(Map<String, Result> results) {
+    List<String> out = new ArrayList<>();
+    Experiment.Method tat = Experiment.TAT90;
+    for (Experiment.Arch a : preset.archs()) {
+      if (!a.id().startsWith("vanilla") && !a.id().startsWith("mlp")) {
+        continue;
+      }
+      for (String o : preset.optimizers()) {
+        String d = diff(results, preset.cell(tat, a, o), preset.cell(Experiment.EOC, a, o));
+        if (d != null) {
+          out.add(String.format(Locale.ROOT, "TAT beats EOC (%s, %s): TAT %s. %s", a.label(),
+              optimizerLabel(o), d, verdict(results, preset.cell(tat, a, o), preset.cell(Experiment.EOC, a, o))));
+        }
+      }
+    }
+    for (Experiment.Arch a : preset.archs()) {
+      for (Experiment.Method m : preset.methods()) {
+        Experiment.Cell k = preset.cell(m, a, "kfac");
+        Experiment.Cell s = preset.cell(m, a, "sgd");
+        String d = diff(results, k, s);
+        if (d != null) {
+          out.add(String.format(Locale.ROOT, "K-FAC beats SGD (%s, %s): K-FAC %s. %s", m.label(), a.label(),
+              d, verdict(results, k, s)));
+        }
+      }
+    }
+    Experiment.Arch bn = preset.archs().stream().filter(a -> a.id().startsWith("bn")).findFirst().orElse(null);
+    if (bn != null) {
+      for (Experiment.Arch a : preset.archs()) {
+        if (!a.id().startsWith("vanilla") && !a.id().startsWith("rescaled")) {
+          continue;
+        }
+        for (String o : preset.optimizers()) {
+          Experiment.Cell v = preset.cell(tat, a, o);
+          Experiment.Cell r = preset.cell(Experiment.BN_RELU, bn, o);
+          String d = diff(results, v, r);
+          if (d != null) {
+            out.add(String.format(Locale.ROOT, "Distance to the BN ResNet (%s with TAT vs %s, %s): %s.",
+                a.label(), bn.label(), optimizerLabel(o), d));
+          }
+        }
+      }
+    }
+    List<Experiment.Arch> vanilla = preset.archs().stream().filter(a -> a.id().startsWith("vanilla")).toList();
+    for (int i = 0; i + 1 < vanilla.size(); i++) {
+      Experiment.Arch shallow = vanilla.get(i);
+      Experiment.Arch deep = vanilla.get(i + 1);
+      for (Experiment.Method m : List.of(tat, Experiment.EOC, Experiment.DKS)) {
+        for (String o : preset.optimizers()) {
+          String d = diff(results, preset.cell(m, deep, o), preset.cell(m, shallow, o));
+          if (d != null) {
+            out.add(String.format(Locale.ROOT, "Depth (%s, %s): %s vs %s: the deeper net %s.", m.label(),
+                optimizerLabel(o), deep.label(), shallow.label(), d));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** "52.10% vs 40.30%, +11.80 points", or null unless both finished. */
+  private static String diff(Map<String, Result> results, Experiment.Cell a, Experiment.Cell b) {
+    if (a == null || b == null || !results.get(a.id()).done() || !results.get(b.id()).done()) {
+      return null;
+    }
+    double x = results.get(a.id()).top1();
+    double y = results.get(b.id()).top1();
+    return String.format(Locale.ROOT, "%.2f%% vs %.2f%%, %+.2f points", 100 * x, 100 * y, 100 * (x - y));
+  }
+
+  private static String verdict(Map<String, Result> results, Experiment.Cell a, Experiment.Cell b) {
+    double d = 100 * (results.get(a.id()).top1() - results.get(b.id()).top1());
+    if (Math.abs(d) < 1) {
+      return "Inconclusive here (under 1 point).";
+    }
+    return d > 0 ? "Agrees with the paper." : "Disagrees with the paper at this scale.";
+  }
+
+  /** Test top-1 (top) and training loss (bottom) against epochs; false when nothing to draw. */
+  private boolean plot(Experiment.Arch a, Map<String, Result> results, Path png) {
+    List<String> opts = new ArrayList<>();
+    for (String o : preset.optimizers()) {
+      for (Experiment.Method m : preset.methods()) {
+        Experiment.Cell c = preset.cell(m, a, o);
+        if (c != null && !results.get(c.id()).rows().isEmpty()) {
+          opts.add(o);
+          break;
+        }
+      }
+    }
+    if (opts.isEmpty()) {
+      return false;
+    }
+    double maxEpoch = 0;
+    double maxLoss = 0;
+    for (Experiment.Cell c : preset.cells()) {
+      if (c.arch() != a) {
+        continue;
+      }
+      for (Metrics.Row r : results.get(c.id()).rows()) {
+        maxEpoch = Math.max(maxEpoch, r.epoch());
+        if (r.kind().equals("train") && Double.isFinite(r.loss())) {
+          maxLoss = Math.max(maxLoss, Math.min(r.loss(), 10));
+        }
+      }
+    }
+    maxEpoch = maxEpoch <= 0 ? 1 : TrainPlot.niceCeil(maxEpoch);
+    maxLoss = maxLoss <= 0 ? 1 : TrainPlot.niceCeil(maxLoss);
+    int pw = 420;
+    int ph = 300;
+    int w = 100 + opts.size() * (pw + 90);
+    int h = 2 * ph + 220;
+    BufferedImage img = PlotPanel.canvas(w, h, preset.name() + ": " + a.label());
+    Graphics2D g = img.createGraphics();
+    for (int j = 0; j < opts.size(); j++) {
+      String o = opts.get(j);
+      int x0 = 90 + j * (pw + 90);
+      PlotPanel acc = new PlotPanel(g, x0, 80, pw, ph, 0, maxEpoch, 0, 1, "epoch", "test top-1",
+          optimizerLabel(o) + ": test top-1");
+      acc.axes(ticks(maxEpoch), new double[] {0, 0.2, 0.4, 0.6, 0.8, 1.0});
+      PlotPanel loss = new PlotPanel(g, x0, 80 + ph + 90, pw, ph, 0, maxEpoch, 0, maxLoss, "epoch",
+          "training loss", optimizerLabel(o) + ": training loss");
+      loss.axes(ticks(maxEpoch), ticks(maxLoss));
+      List<String> names = new ArrayList<>();
+      List<Color> colors = new ArrayList<>();
+      int k = 0;
+      for (Experiment.Method m : preset.methods()) {
+        Experiment.Cell c = preset.cell(m, a, o);
+        if (c == null) {
+          continue;
+        }
+        Color col = COLORS[k++ % COLORS.length];
+        Result r = results.get(c.id());
+        List<Metrics.Row> test = r.rows().stream().filter(x -> x.kind().equals("test")).toList();
+        List<Metrics.Row> tr = r.rows().stream().filter(x -> x.kind().equals("train")).toList();
+        double[] te = test.stream().mapToDouble(Metrics.Row::epoch).toArray();
+        double[] t1 = test.stream().mapToDouble(Metrics.Row::top1).toArray();
+        acc.line(te, t1, col, false);
+        acc.points(te, t1, col);
+        loss.line(tr.stream().mapToDouble(Metrics.Row::epoch).toArray(),
+            tr.stream().mapToDouble(Metrics.Row::loss).toArray(), col, false);
+        names.add(m.label() + (r.done() ? "" : " (" + r.cell() + ")"));
+        colors.add(col);
+      }
+      acc.legend(names.toArray(String[]::new), colors.toArray(Color[]::new));
+    }
+    g.dispose();
+    Io.writeAtomically(png, tmp -> ImageIO.write(img, "png", tmp.toFile()));
+    return true;
+  }
+
+  private static double[] ticks(double max) {
+    double[] t = new double[6];
+    for (int i = 0; i < 6; i++) {
+      t[i] = max * i / 5;
+    }
+    return t;
+  }
+
+  static String optimizerLabel(String o) {
+    return switch (o) {
+      case "kfac" -> "K-FAC";
+      case "sgd" -> "SGD (Nesterov)";
+      case "lars" -> "LARS";
+      default -> o;
+    };
+  }
+
+  /** CPU model, cores, memory, OS and Java, from /proc where there is one. */
+  static String machine() {
+    String cpu = "unknown CPU";
+    String mem = "";
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          cpu = line.substring(line.indexOf(':') + 1).trim();
+          break;
+        }
+      }
+      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemTotal:")) {
+          long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+          mem = String.format(Locale.ROOT, ", %.0f GiB memory", kb / 1048576.0);
+          break;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux: the JVM's view below is all there is
+    }
+    return String.format(Locale.ROOT, "%s, %d cores%s, %s %s, Java %s", cpu,
+        Runtime.getRuntime().availableProcessors(), mem, System.getProperty("os.name"),
+        System.getProperty("os.arch"), System.getProperty("java.version"));
+  }
+
+  private static List<Metrics.Row> readRows(Path jsonl) {
+    List<Metrics.Row> rows = new ArrayList<>();
+    if (!Files.isRegularFile(jsonl)) {
+      return rows;
+    }
+    try {
+      for (String line : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
+        if (!line.isBlank()) {
+          try {
+            rows.add(Metrics.Row.of(JsonParser.parseString(line).getAsJsonObject()));
+          } catch (RuntimeException e) {
+            // a line cut by an interruption
+          }
+        }
+      }
+    } catch (IOException e) {
+      // unreadable metrics: no curve
+    }
+    return rows;
+  }
+
+  private static Metrics.Row lastOf(List<Metrics.Row> rows, String kind) {
+    Metrics.Row last = null;
+    for (Metrics.Row r : rows) {
+      if (r.kind().equals(kind)) {
+        last = r;
+      }
+    }
+    return last;
+  }
+
+  private static JsonObject json(Path p) throws IOException {
+    return JsonParser.parseString(Files.readString(p, StandardCharsets.UTF_8)).getAsJsonObject();
+  }
+
+  private static double num(JsonObject o, String k) {
+    return o.has(k) && !o.get(k).isJsonNull() ? o.get(k).getAsDouble() : Double.NaN;
+  }
+
+  private static String num(double v) {
+    return Double.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : "";
+  }
+
+  private static String csv(String s) {
+    return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+  }
+
+  private static String code(String s) {
+    return "`" + s + "`";
+  }
+
+  private static String minutes(double secs) {
+    return secs < 60 ? String.format(Locale.ROOT, "%.0f s", secs)
+        : String.format(Locale.ROOT, "%.1f min", secs / 60);
+  }
+
+  private static String hours(double secs) {
+    return secs < 3600 ? minutes(secs) : String.format(Locale.ROOT, "%.2f h", secs / 3600);
+  }
+}

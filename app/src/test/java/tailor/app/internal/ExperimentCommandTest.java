@@ -1,0 +1,218 @@
+package tailor.app.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * tailor experiment end to end on the embedded digits grid (4 small runs, 1 thread): the table,
+ * CSV and plots; a second start recomputes nothing; an interrupted run resumes from its
+ * checkpoint to the same result as an uninterrupted one; failures are reported, kept and retried
+ * on request; runs of outdated settings are set aside; bad input is one line and exit code 2.
+ */
+class ExperimentCommandTest {
+  record Run(int code, String out, String err) {}
+
+  static Run cli(String... argv) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Cli.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  static Run grid(Path dir, String... extra) {
+    List<String> a = new ArrayList<>(List.of("experiment", "--preset", "digits-smoke", "--out",
+        dir.toString(), "--threads", "1"));
+    a.addAll(List.of(extra));
+    return cli(a.toArray(new String[0]));
+  }
+
+  static final Experiment.Preset PRESET = Experiment.preset("digits-smoke", "test");
+
+  static Path runDir(Path dir, Experiment.Cell c) {
+    return dir.resolve("runs").resolve(c.id());
+  }
+
+  static double top1(Path run) throws IOException {
+    return JsonParser.parseString(Files.readString(run.resolve("summary.json"))).getAsJsonObject()
+        .get("test_top1").getAsDouble();
+  }
+
+  @Test
+  void runsTheGridWritesTheReportAndNeverRecomputes(@TempDir Path tmp) throws IOException {
+    Path dir = tmp.resolve("exp");
+    Run r = grid(dir);
+    assertEquals(0, r.code(), r.err());
+    assertEquals(4, PRESET.cells().size());
+    String md = Files.readString(dir.resolve("results.md"));
+    assertTrue(md.contains("| method | architecture | K-FAC | SGD (Nesterov) |"), md);
+    // One table row per method, each with two finished cells "NN.NN% / loss (time)".
+    long rows = md.lines().filter(l -> l.startsWith("| TAT LReLU") || l.startsWith("| EOC ReLU")).count();
+    assertEquals(2, rows, md);
+    assertEquals(4, md.lines().filter(l -> l.startsWith("|") && !l.startsWith("| method"))
+        .mapToLong(l -> l.chars().filter(ch -> ch == '%').count()).sum(), md);
+    assertTrue(md.contains("TAT beats EOC (MLP, 24 hidden layers, K-FAC)"), md);
+    assertTrue(md.contains("4 of 4 runs finished, 0 failed"), md);
+    assertTrue(Files.size(dir.resolve("results-plots/mlp24.png")) > 1000);
+    List<String> csv = Files.readAllLines(dir.resolve("results.csv"));
+    assertEquals(5, csv.size());
+    for (String line : csv.subList(1, 5)) {
+      assertTrue(line.contains(",done,"), line);
+    }
+    // The report's numbers are the runs' own.
+    Experiment.Cell first = PRESET.cells().get(0);
+    assertTrue(md.contains(String.format(java.util.Locale.ROOT, "%.2f%%", 100 * top1(runDir(dir, first)))), md);
+    // Evaluated twice per epoch (evals_per_epoch 2) over 2 epochs.
+    long evals = Files.readAllLines(runDir(dir, first).resolve("metrics.csv")).stream()
+        .filter(l -> l.startsWith("test,")).count();
+    assertEquals(4, evals);
+
+    Map<Path, FileTime> before = new java.util.HashMap<>();
+    for (Experiment.Cell c : PRESET.cells()) {
+      Path s = runDir(dir, c).resolve("summary.json");
+      before.put(s, Files.getLastModifiedTime(s));
+    }
+    Run again = grid(dir);
+    assertEquals(0, again.code(), again.err());
+    assertEquals(4, again.out().lines().filter(l -> l.contains("finished, not run again")).count(), again.out());
+    assertTrue(again.out().contains("4 runs, 0 run now"), again.out());
+    for (Map.Entry<Path, FileTime> e : before.entrySet()) {
+      assertEquals(e.getValue(), Files.getLastModifiedTime(e.getKey()), e.getKey().toString());
+    }
+    Run list = grid(dir, "--list");
+    assertEquals(0, list.code(), list.err());
+    assertEquals(4, list.out().lines().filter(l -> l.contains(" done ")).count(), list.out());
+  }
+
+  @Test
+  void resumesAnInterruptedRunAndKeepsFailures(@TempDir Path tmp) throws IOException {
+    Path dir = tmp.resolve("exp");
+    Experiment.Cell kfac = PRESET.cells().get(0);
+    Experiment.Cell sgd = PRESET.cells().get(2);
+    assertEquals("kfac", kfac.optimizer());
+    // An interrupted K-FAC run: its folder as the grid writes it, stopped at step 13 of 44.
+    Path rd = runDir(dir, kfac);
+    Files.createDirectories(rd);
+    JsonObject cell = new JsonObject();
+    cell.add("settings", Io.GSON.toJsonTree(ExperimentCommand.settings(kfac, PRESET)));
+    Files.writeString(rd.resolve("cell.json"), Io.GSON.toJson(cell));
+    List<String> train = new ArrayList<>(List.of("train", "--threads", "1", "--quiet", "--out",
+        rd.toString(), "--stop-after", "13"));
+    for (Map.Entry<String, String> e : ExperimentCommand.settings(kfac, PRESET).entrySet()) {
+      train.addAll(List.of("--set", e.getKey() + "=" + e.getValue()));
+    }
+    Run stopped = cli(train.toArray(new String[0]));
+    assertEquals(0, stopped.code(), stopped.err());
+    assertEquals(ExperimentCommand.State.PARTIAL, ExperimentCommand.state(rd, kfac, PRESET, false));
+    // A failed SGD run (as a divergence records it).
+    Path sd = runDir(dir, sgd);
+    Files.createDirectories(sd);
+    JsonObject sc = new JsonObject();
+    sc.add("settings", Io.GSON.toJsonTree(ExperimentCommand.settings(sgd, PRESET)));
+    Files.writeString(sd.resolve("cell.json"), Io.GSON.toJson(sc));
+    Files.writeString(sd.resolve("failed.json"), "{\"error\":\"training diverged at step 7 (epoch 1): "
+        + "the loss is NaN\",\"wall_seconds\":1.5}");
+
+    Run r = grid(dir);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains(kfac.id() + ": resuming"), r.out());
+    assertTrue(r.out().contains(sgd.id() + ": failed, not run again"), r.out());
+    String md = Files.readString(dir.resolve("results.md"));
+    assertTrue(md.contains("diverged at step 7"), md);
+    assertTrue(md.contains("## Failed runs"), md);
+    assertTrue(md.contains("3 of 4 runs finished, 1 failed"), md);
+    assertTrue(Files.readString(dir.resolve("results.csv")).contains(",failed,"));
+
+    // The resumed run ends where an uninterrupted grid run ends, bit for bit.
+    Path fresh = tmp.resolve("fresh");
+    Run f = grid(fresh, "--retry-failed");
+    assertEquals(0, f.code(), f.err());
+    assertEquals(top1(runDir(fresh, kfac)), top1(rd), 0.0);
+    // Every evaluation and every training row after the one whose window the interruption cut
+    // (its mean covers only the steps since step 13).
+    List<String> a = trainLosses(runDir(fresh, kfac));
+    List<String> b = trainLosses(rd);
+    assertEquals(a.subList(3, a.size()), b.subList(3, b.size()));
+    assertEquals(testRows(runDir(fresh, kfac)), testRows(rd));
+
+    // --retry-failed runs the failed cell again.
+    Run retry = grid(dir, "--retry-failed");
+    assertEquals(0, retry.code(), retry.err());
+    assertTrue(retry.out().contains(sgd.id() + ": running"), retry.out());
+    assertTrue(Files.isRegularFile(sd.resolve("summary.json")));
+    assertTrue(Files.readString(dir.resolve("results.md")).contains("4 of 4 runs finished"));
+  }
+
+  @Test
+  void setsAsideRunsOfOutdatedSettings(@TempDir Path tmp) throws IOException {
+    Path dir = tmp.resolve("exp");
+    Experiment.Cell c = PRESET.cells().get(3);
+    Path rd = runDir(dir, c);
+    Files.createDirectories(rd);
+    Files.writeString(rd.resolve("cell.json"), "{\"settings\":{\"depth\":\"3\"}}");
+    Files.writeString(rd.resolve("summary.json"), "{}");
+    assertEquals(ExperimentCommand.State.PENDING, ExperimentCommand.state(rd, c, PRESET, false));
+    Run r = grid(dir);
+    assertEquals(0, r.code(), r.err());
+    try (Stream<Path> s = Files.list(dir.resolve("runs"))) {
+      assertEquals(1, s.filter(p -> p.getFileName().toString().startsWith(c.id() + ".old-")).count());
+    }
+    assertEquals(ExperimentCommand.State.DONE, ExperimentCommand.state(rd, c, PRESET, false));
+  }
+
+  @Test
+  void badInputIsOneLineAndExitCode2(@TempDir Path tmp) throws IOException {
+    Run unknown = cli("experiment", "--preset", "cifar-fast");
+    assertEquals(2, unknown.code());
+    assertEquals(1, unknown.err().lines().count(), unknown.err());
+    assertTrue(unknown.err().contains("cifar-quick"), unknown.err());
+    Run noData = cli("experiment", "--preset", "cifar-quick", "--out", tmp.resolve("q").toString());
+    assertEquals(2, noData.code());
+    assertTrue(noData.err().contains("--data"), noData.err());
+    assertFalse(Files.exists(tmp.resolve("q")));
+    Run none = cli("experiment");
+    assertEquals(2, none.code());
+    assertTrue(none.err().contains("--preset"), none.err());
+    // A grid already running in the folder is refused.
+    Path dir = tmp.resolve("busy");
+    Files.createDirectories(dir);
+    try (FileChannel ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE); FileLock lock = ch.lock()) {
+      Run busy = grid(dir);
+      assertEquals(2, busy.code());
+      assertTrue(busy.err().contains("another tailor experiment is running"), busy.err());
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  static List<String> testRows(Path dir) throws IOException {
+    return Files.readAllLines(dir.resolve("metrics.csv")).stream().filter(l -> l.startsWith("test,"))
+        .map(l -> String.join(",", List.of(l.split(",")).subList(0, 6))).toList();
+  }
+
+  static List<String> trainLosses(Path dir) throws IOException {
+    return Files.readAllLines(dir.resolve("metrics.csv")).stream().filter(l -> l.startsWith("train,"))
+        .map(l -> l.split(",")[1] + ":" + l.split(",")[3]).toList();
+  }
+}
