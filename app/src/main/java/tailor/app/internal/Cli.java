@@ -38,13 +38,25 @@ public final class Cli {
       "  bench     benchmarks: tailor bench shape | train-step | optimizer-step | kernel",
       "  version   the versions of tailor and its SPI",
       "",
-      "global options: --verbose (stack traces on errors)");
+      "global options: --verbose (stack traces on errors), --plugin-path DIR[:DIR...] (folders of",
+      "  third-party plugin jars, besides <tailor home>/plugins and TAILOR_PLUGIN_PATH)");
 
   /** Runs one command line; returns the exit code. */
   public static int run(String[] argv, PrintStream out, PrintStream err) {
     List<String> args = new ArrayList<>(Arrays.asList(argv));
     boolean verbose = args.remove("--verbose");
     try {
+      List<String> pluginPath = new ArrayList<>();
+      for (int i = args.indexOf("--plugin-path"); i >= 0; i = args.indexOf("--plugin-path")) {
+        if (i + 1 >= args.size()) {
+          throw TailorException.user("--plugin-path needs a folder, e.g. --plugin-path plugins");
+        }
+        pluginPath.add(args.get(i + 1));
+        args.subList(i, i + 2).clear();
+      }
+      PLUGIN_FOLDERS.set(PluginLayers.folders(System.getProperty("tailor.home"),
+          System.getenv("TAILOR_PLUGIN_PATH"), pluginPath));
+      WARNINGS.set(err);
       if (args.isEmpty() || args.get(0).equals("help") || args.get(0).equals("--help")
           || args.get(0).equals("-h")) {
         out.println(USAGE);
@@ -89,8 +101,21 @@ public final class Cli {
     }
   }
 
+  private static final ThreadLocal<List<java.nio.file.Path>> PLUGIN_FOLDERS =
+      ThreadLocal.withInitial(List::of);
+  private static final ThreadLocal<PrintStream> WARNINGS = ThreadLocal.withInitial(() -> System.err);
+
+  /**
+   * The app wired with tailor's plugins and those of this command line's plugin folders; a
+   * third-party plugin that cannot be used is one warning line on standard error.
+   */
   static Injector injector() {
-    return Guice.createInjector(new PluginsModule());
+    PluginLayers layers = PluginLayers.load(PLUGIN_FOLDERS.get());
+    Injector injector = Guice.createInjector(new PluginsModule(layers));
+    for (String w : layers.warnings()) {
+      WARNINGS.get().println("tailor: warning: " + w);
+    }
+    return injector;
   }
 
   private static int report(TailorException e, boolean verbose, PrintStream err) {

@@ -2,7 +2,7 @@ package tailor.app.internal;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.multibindings.MapBinder;
-import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,32 +15,84 @@ import tailor.api.TailorException;
  * Discovers every plugin with {@link ServiceLoader} and binds each kind into a
  * {@code MapBinder<String, Kind>} keyed by plugin name, with one generic helper for all kinds.
  * Two plugins of a kind with the same name, or a plugin built for another SPI major version, are
- * start-up errors naming the modules involved.
+ * start-up errors naming the modules involved; third-party plugins (see {@link PluginLayers}) that
+ * break these rules are skipped with a warning instead.
  */
 final class PluginsModule extends AbstractModule {
-  private final List<String> warnings = new ArrayList<>();
+  private final PluginLayers layers;
+
+  PluginsModule() {
+    this(PluginLayers.none());
+  }
+
+  /** Tailor's own plugins and those of {@code layers} (third-party plugin folders). */
+  PluginsModule(PluginLayers layers) {
+    this.layers = layers;
+  }
 
   @Override
   protected void configure() {
+    bind(PluginLayers.class).toInstance(layers);
     for (PluginKind<? extends Plugin> kind : PluginKind.all()) {
       bindKind(kind);
     }
   }
 
-  List<String> warnings() {
-    return warnings;
-  }
-
   private <T extends Plugin> void bindKind(PluginKind<T> kind) {
     MapBinder<String, T> binder = MapBinder.newMapBinder(binder(), String.class, kind.type());
-    for (Map.Entry<String, T> e : discover(kind).entrySet()) {
+    for (Map.Entry<String, T> e : discover(kind, layers).entrySet()) {
       binder.addBinding(e.getKey()).toInstance(e.getValue());
     }
   }
 
-  /** The plugins of a kind by name, in discovery order. */
+  /** Tailor's own plugins of a kind by name, in discovery order. */
   static <T extends Plugin> Map<String, T> discover(PluginKind<T> kind) {
     return index(kind, ServiceLoader.load(kind.type()));
+  }
+
+  /**
+   * Tailor's own plugins of a kind, then those of each third-party unit. A third-party plugin
+   * that cannot be instantiated, was built for another SPI major version or reuses a name is
+   * skipped with a warning naming its jar; tailor's own plugins must be consistent (errors).
+   */
+  static <T extends Plugin> Map<String, T> discover(PluginKind<T> kind, PluginLayers layers) {
+    Map<String, T> found = discover(kind);
+    for (PluginLayers.Unit u : layers.units()) {
+      List<ServiceLoader.Provider<T>> providers;
+      try {
+        providers = ServiceLoader.load(u.layer(), kind.type()).stream()
+            .filter(p -> p.type().getModule().getLayer() == u.layer()).toList();
+      } catch (java.util.ServiceConfigurationError e) {
+        layers.warn("skipped plugin " + u.source() + ": " + PluginLayers.reason(e));
+        continue;
+      }
+      for (ServiceLoader.Provider<T> p : providers) {
+        T plugin;
+        try {
+          plugin = p.get();
+        } catch (java.util.ServiceConfigurationError | RuntimeException | LinkageError e) {
+          layers.warn("skipped " + kind.label() + " plugin " + p.type().getName() + " in " + u.source()
+              + ": " + PluginLayers.reason(e));
+          continue;
+        }
+        if (plugin.spiMajorVersion() != SpiVersion.MAJOR) {
+          layers.warn(String.format("skipped %s plugin '%s' in %s: it was built for SPI %d.x, but "
+              + "this tailor has SPI %s; rebuild it against tailor-api %d.x", kind.label(), plugin.name(),
+              u.source(), plugin.spiMajorVersion(), SpiVersion.string(), SpiVersion.MAJOR));
+          continue;
+        }
+        T previous = found.get(plugin.name());
+        if (previous != null) {
+          Path other = layers.sourceOf(previous);
+          layers.warn(String.format("skipped %s plugin '%s' in %s: the name is taken by %s; rename "
+              + "or remove one of them", kind.label(), plugin.name(), u.source(),
+              other == null ? "tailor's own module " + origin(previous) : other.toString()));
+          continue;
+        }
+        found.put(plugin.name(), plugin);
+      }
+    }
+    return found;
   }
 
   /** Indexes plugins by name, refusing duplicates and other SPI major versions. */

@@ -1,0 +1,173 @@
+package tailor.app.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.spi.ToolProvider;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Third-party plugins from plugin folders, each in its own module layer: the example RMSprop
+ * project in examples/ is compiled against tailor-api alone, dropped into a folder and trained
+ * with by name; removing its jar removes it; a broken jar, a jar built for another SPI major
+ * version and duplicate names are one warning line each, naming the jar, and the app still runs
+ * with the other plugins.
+ */
+class PluginFolderTest {
+  static final Path EXAMPLE = Path.of("..", "examples", "rmsprop-optimizer", "src", "main", "java");
+
+  @TempDir
+  static Path work;
+  static Path rmspropJar;
+
+  record Run(int code, String out, String err) {}
+
+  static Run cli(String... argv) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Cli.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** Where tailor.api's classes are (a jar or a classes folder): the plugin's module path. */
+  static String apiLocation() {
+    return Path.of(ModuleLayer.boot().configuration().findModule("tailor.api").orElseThrow()
+        .reference().location().orElseThrow()).toString();
+  }
+
+  /** Compiles a module's sources against tailor-api only and packs them into a jar. */
+  static Path build(Path sources, Path jar) throws IOException {
+    Path classes = Files.createTempDirectory(work, "classes");
+    List<String> args = new ArrayList<>(List.of("--release", "17", "--module-path", apiLocation(),
+        "-d", classes.toString()));
+    try (Stream<Path> s = Files.walk(sources)) {
+      s.filter(p -> p.toString().endsWith(".java")).forEach(p -> args.add(p.toString()));
+    }
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    PrintStream ps = new PrintStream(log, true, StandardCharsets.UTF_8);
+    int rc = ToolProvider.findFirst("javac").orElseThrow().run(ps, ps, args.toArray(new String[0]));
+    assertEquals(0, rc, log.toString(StandardCharsets.UTF_8));
+    rc = ToolProvider.findFirst("jar").orElseThrow().run(ps, ps, "--create", "--file", jar.toString(),
+        "-C", classes.toString(), ".");
+    assertEquals(0, rc, log.toString(StandardCharsets.UTF_8));
+    return jar;
+  }
+
+  /** A one-class optimizer plugin module with a given plugin name and declared SPI major. */
+  static Path tinyPlugin(String module, String name, String spi) throws IOException {
+    Path src = Files.createTempDirectory(work, "src");
+    String pkg = module.replace('.', '/');
+    Files.createDirectories(src.resolve(pkg));
+    Files.writeString(src.resolve("module-info.java"), "module " + module + " { requires tailor.api; "
+        + "provides tailor.api.optim.OptimizerProvider with " + module + ".P; }");
+    Files.writeString(src.resolve(pkg).resolve("P.java"), "package " + module + ";\n"
+        + "public final class P implements tailor.api.optim.OptimizerProvider {\n"
+        + "  public String name() { return \"" + name + "\"; }\n"
+        + "  public String version() { return \"9.9.9\"; }\n"
+        + "  public String description() { return \"test plugin\"; }\n"
+        + "  public int spiMajorVersion() { return " + spi + "; }\n"
+        + "  public java.util.Map<String, Object> defaults() { return java.util.Map.of(); }\n"
+        + "  public tailor.api.optim.Optimizer create(java.util.Map<String, Object> s) { return null; }\n"
+        + "}\n");
+    return build(src, work.resolve(module + ".jar"));
+  }
+
+  @BeforeAll
+  static void buildExample() throws IOException {
+    assertTrue(Files.isDirectory(EXAMPLE), EXAMPLE.toAbsolutePath().toString());
+    rmspropJar = build(EXAMPLE, work.resolve("tailor-rmsprop-1.0.0.jar"));
+  }
+
+  @Test
+  void trainsWithTheExamplePluginAndForgetsItWhenTheJarGoes(@TempDir Path tmp) throws IOException {
+    Path plugins = Files.createDirectories(tmp.resolve("plugins"));
+    Path jar = Files.copy(rmspropJar, plugins.resolve(rmspropJar.getFileName()));
+    Run list = cli("plugins", "--json", "--plugin-path", plugins.toString());
+    assertEquals(0, list.code(), list.err());
+    assertEquals("", list.err());
+    JsonObject row = list.out().lines().map(l -> JsonParser.parseString(l).getAsJsonObject())
+        .filter(o -> o.get("name").getAsString().equals("rmsprop")).findFirst().orElseThrow();
+    assertEquals("optimizer", row.get("kind").getAsString());
+    assertEquals("1.0.0", row.get("version").getAsString());
+    assertEquals("dev.tailor.examples.rmsprop", row.get("module").getAsString());
+    assertTrue(row.get("from").getAsString().contains("tailor-rmsprop-1.0.0.jar"), row.toString());
+    // tailor's own plugins are all still there
+    for (String name : List.of("sgd", "kfac", "lars", "adam", "cpu", "digits")) {
+      assertTrue(list.out().contains("\"name\":\"" + name + "\""), name);
+    }
+
+    Path out = tmp.resolve("run");
+    Run train = cli("--plugin-path", plugins.toString(), "train", "--optimizer", "rmsprop",
+        "--threads", "1", "--depth", "20", "--width", "0.25", "--batch", "32", "--epochs", "3",
+        "--quiet", "--out", out.toString());
+    assertEquals(0, train.code(), train.err());
+    JsonObject summary = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    // 3 epochs of a 20-layer TAT MLP on digits with RMSprop at lr 1e-3: far above chance (10%).
+    assertTrue(summary.get("test_top1").getAsDouble() > 0.8, summary.toString());
+    JsonObject config = JsonParser.parseString(Files.readString(out.resolve("config.json"))).getAsJsonObject();
+    assertEquals(0.9, config.getAsJsonObject("values").get("optimizer.rmsprop.rho").getAsDouble());
+
+    Files.delete(jar);
+    Run gone = cli("--plugin-path", plugins.toString(), "train", "--optimizer", "rmsprop", "--quiet",
+        "--out", tmp.resolve("run2").toString());
+    assertEquals(2, gone.code());
+    assertTrue(gone.err().startsWith("tailor: unknown optimizer 'rmsprop'"), gone.err());
+    Run rest = cli("plugins", "--plugin-path", plugins.toString());
+    assertEquals(0, rest.code(), rest.err());
+    assertFalse(rest.out().contains("rmsprop"));
+    assertTrue(rest.out().contains("kfac"));
+  }
+
+  @Test
+  void badPluginsAreOneWarningEachAndTheOthersLoad(@TempDir Path tmp) throws IOException {
+    Path plugins = Files.createDirectories(tmp.resolve("plugins"));
+    Files.copy(rmspropJar, plugins.resolve("a-rmsprop.jar"));
+    Files.copy(rmspropJar, plugins.resolve("b-rmsprop-again.jar"));
+    Files.write(plugins.resolve("broken.jar"), new byte[] {'P', 'K', 3, 4, 1, 2, 3});
+    Files.copy(tinyPlugin("old.spi", "oldopt", "2"), plugins.resolve("old-spi.jar"));
+    Files.copy(tinyPlugin("my.sgd", "sgd", "tailor.api.SpiVersion.MAJOR"), plugins.resolve("my-sgd.jar"));
+    Run r = cli("plugins", "--plugin-path", plugins.toString());
+    assertEquals(0, r.code(), r.err());
+    List<String> warnings = r.err().lines().toList();
+    assertEquals(4, warnings.size(), r.err());
+    for (String w : warnings) {
+      assertTrue(w.startsWith("tailor: warning: "), w);
+    }
+    assertTrue(find(warnings, "broken.jar").contains("skipped plugin"), r.err());
+    String spi = find(warnings, "old-spi.jar");
+    assertTrue(spi.contains("built for SPI 2.x") && spi.contains("SPI 1.0"), spi);
+    String dup = find(warnings, "b-rmsprop-again.jar");
+    assertTrue(dup.contains("'rmsprop'") && dup.contains("a-rmsprop.jar"), dup);
+    String sgd = find(warnings, "my-sgd.jar");
+    assertTrue(sgd.contains("'sgd'") && sgd.contains("tailor.optimizers"), sgd);
+    // the good plugin and tailor's own are there
+    assertTrue(r.out().contains("rmsprop"), r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.contains(" sgd ") && l.contains("tailor.optimizers")), r.out());
+    assertFalse(r.out().contains("oldopt"));
+
+    Run missing = cli("plugins", "--plugin-path", tmp.resolve("nope").toString());
+    assertEquals(2, missing.code());
+    assertEquals(1, missing.err().lines().count(), missing.err());
+    assertTrue(missing.err().contains("nope"), missing.err());
+  }
+
+  private static String find(List<String> lines, String needle) {
+    return lines.stream().filter(l -> l.contains(needle)).findFirst()
+        .orElseThrow(() -> new AssertionError("no line names " + needle + ": " + lines));
+  }
+}
