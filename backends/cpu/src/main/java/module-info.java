@@ -7,5 +7,8 @@ module tailor.backend.cpu {
   // uses: lets the module's own tests find it through ServiceLoader.
   uses tailor.api.backend.ComputeBackend;
 
+  // The same DJL sessions on a GPU, for the cuda backend only.
+  exports tailor.backend.cpu.internal to tailor.backend.cuda;
+
   provides tailor.api.backend.ComputeBackend with tailor.backend.cpu.internal.CpuBackend;
 }

@@ -161,8 +161,11 @@ class CliTest {
     assertTrue(r.out().contains("tailor.models"));
     assertTrue(r.out().contains("tailor.datasets"));
     assertTrue(r.out().contains("tailor.optimizers"));
-    // header, 16 activations, 4 transforms, 2 models, 4 initializers, 1 backend, 5 datasets, 4 optimizers
-    assertEquals(1 + 16 + 4 + 2 + 4 + 1 + 5 + 4, r.out().lines().count());
+    // header, 16 activations, 4 transforms, 2 models, 4 initializers, 2 backends, 5 datasets, 4 optimizers
+    assertEquals(1 + 16 + 4 + 2 + 4 + 2 + 5 + 4, r.out().lines().count());
+    // cuda is listed with whether a GPU is usable here
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("backend     cuda ")
+        && (l.endsWith("[usable here]") || l.contains("[unavailable: "))), r.out());
     assertTrue(r.out().contains("dataset     digits "), r.out());
     for (String o : List.of("sgd", "adam", "lars", "kfac")) {
       assertTrue(r.out().contains("optimizer   " + o + " "), r.out());

@@ -54,9 +54,14 @@ final class DjlSession implements BackendSession {
   }
 
   DjlSession(BackendOptions options) {
+    this(options, ai.djl.Device.cpu());
+  }
+
+  /** A session whose arrays live on {@code device} (the cuda backend passes a GPU). */
+  DjlSession(BackendOptions options, ai.djl.Device device) {
     Engine e = engine(options.threads());
     e.setRandomSeed((int) options.seed());
-    this.manager = e.newBaseManager();
+    this.manager = e.newBaseManager(device);
     this.dtype = options.dtype();
     this.djlType = dtype == DType.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
   }
