@@ -17,7 +17,8 @@ import tailor.api.TailorException;
 /**
  * Third-party plugins from plugin folders. Each entry of a folder is one plugin unit in its own
  * module layer (a child of the boot layer, so it sees tailor.api and nothing of the other
- * plugins): a jar, or a subfolder of jars (the plugin and its own dependencies). A unit that
+ * plugins): a jar, or a subfolder of jars (the plugin and its own dependencies, with libraries
+ * that cannot be modules under its {@code classpath/}). A unit that
  * cannot be loaded is skipped with one warning naming it; the app starts with the others.
  *
  * <p>The folders are, in order: {@code <tailor home>/plugins} (the launcher's folder, when it
@@ -81,8 +82,37 @@ final class PluginLayers {
     return l;
   }
 
+  /** The subfolder of a plugin folder whose jars load from a class path (not as modules). */
+  static final String CLASSPATH = "classpath";
+
+  /**
+   * A unit's layer: its top-level jars are modules; the jars of its {@code classpath/} subfolder
+   * (libraries that cannot be modules, such as ND4J) load into one class loader below the
+   * layer's, whose unnamed module every module of the unit reads.
+   */
   private static ModuleLayer layer(Path unit) {
-    ModuleFinder finder = ModuleFinder.of(unit);
+    List<Path> jars = new ArrayList<>();
+    List<java.net.URL> classpath = new ArrayList<>();
+    if (Files.isDirectory(unit)) {
+      try (Stream<Path> s = Files.list(unit)) {
+        jars.addAll(s.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList());
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot list it: " + e.getMessage());
+      }
+      Path cp = unit.resolve(CLASSPATH);
+      if (Files.isDirectory(cp)) {
+        try (Stream<Path> s = Files.list(cp)) {
+          for (Path j : s.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList()) {
+            classpath.add(j.toUri().toURL());
+          }
+        } catch (IOException e) {
+          throw new IllegalArgumentException("cannot list " + cp + ": " + e.getMessage());
+        }
+      }
+    } else {
+      jars.add(unit);
+    }
+    ModuleFinder finder = ModuleFinder.of(jars.toArray(Path[]::new));
     Set<ModuleReference> found = finder.findAll();
     if (found.isEmpty()) {
       throw new IllegalArgumentException("no jar in it");
@@ -98,7 +128,18 @@ final class PluginLayers {
     }
     ModuleLayer boot = ModuleLayer.boot();
     Configuration cf = boot.configuration().resolveAndBind(finder, ModuleFinder.of(), roots);
-    return boot.defineModulesWithOneLoader(cf, ClassLoader.getSystemClassLoader());
+    ClassLoader parent = ClassLoader.getSystemClassLoader();
+    java.net.URLClassLoader libs = classpath.isEmpty() ? null
+        : new java.net.URLClassLoader("tailor-plugin-" + unit.getFileName(),
+            classpath.toArray(java.net.URL[]::new), parent);
+    ModuleLayer.Controller c = ModuleLayer.defineModulesWithOneLoader(cf, List.of(boot),
+        libs == null ? parent : libs);
+    if (libs != null) {
+      for (Module m : c.layer().modules()) {
+        c.addReads(m, libs.getUnnamedModule());
+      }
+    }
+    return c.layer();
   }
 
   /** A one-line reason: the exception's message without its type where it says enough. */

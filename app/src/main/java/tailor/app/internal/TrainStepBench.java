@@ -63,11 +63,45 @@ final class TrainStepBench {
         graph.describe(), input, batch, threads, steps, warmup);
     out.printf(Locale.ROOT, "  %,d parameters, %.3f GFLOP forward per image (fwd+bwd ~3x)%n",
         summary.params(), summary.flops() / 1e9);
-    double javaStep;
-    double matmulPeak;
+    double[] measured = measure(backend, graph, input, act, batch, steps, warmup, threads, classes,
+        a.flag("taps"));
+    double javaStep = measured[0];
+    double matmulPeak = measured[1];
+    double gflop = 3.0 * summary.flops() * batch / 1e9;
+    out.printf(Locale.ROOT, "  %-26s %9.1f images/s  %7.3f s/step  %6.1f GFLOP/s  peak RSS %,d MB%n",
+        backend.name() + " (tailor)", batch / javaStep, javaStep, gflop / javaStep, peakRssMb());
+    out.printf(Locale.ROOT, "  %-26s %6.1f GFLOP/s (2048x2048 float32 matmul on the backend, best of 5); "
+        + "the step reaches %.0f%% of it%n", "matmul peak", matmulPeak, 100 * gflop / javaStep / matmulPeak);
+    if (a.has("peer")) {
+      // Another tailor backend as the peer, same network, weights, batch, threads, same run.
+      ComputeBackend peer = usableBackend(plugins, a.string("peer", "cpu"));
+      double[] pm = measure(peer, graph, input, act, batch, steps, warmup, threads, classes, a.flag("taps"));
+      out.printf(Locale.ROOT, "  %-26s %9.1f images/s  %7.3f s/step  %6.1f GFLOP/s%n",
+          peer.name() + " (tailor, peer)", batch / pm[0], pm[0], gflop / pm[0]);
+      out.printf(Locale.ROOT, "  %-26s %6.1f GFLOP/s%n", peer.name() + " matmul peak", pm[1]);
+      out.printf(Locale.ROOT, "  ratio %s/%s: %.3fx images/s%n", backend.name(), peer.name(), pm[0] / javaStep);
+      return 0;
+    }
+    JsonObject twin = runTwin(a, graph, act, input, batch, steps, warmup, threads, classes, err);
+    if (twin != null) {
+      double t = twin.get("median_step_s").getAsDouble();
+      out.printf(Locale.ROOT, "  %-26s %9.1f images/s  %7.3f s/step  %6.1f GFLOP/s  peak RSS %,d MB%n",
+          "pytorch " + twin.get("torch").getAsString() + (a.flag("twin-capped") ? " (twin, AVX2)"
+              : " (twin)"), batch / t, t, gflop / t,
+          (long) twin.get("peak_rss_mb").getAsDouble());
+      out.printf(Locale.ROOT, "  ratio tailor/pytorch: %.2fx (target >= 1.0x)%n", t / javaStep);
+    } else {
+      out.println("  pytorch twin: not run (python3 with torch not found; apt-get install python3-torch)");
+    }
+    return 0;
+  }
+
+  /** Median seconds per training step of the network on {@code backend}, and its matmul peak. */
+  static double[] measure(ComputeBackend backend, LayerGraph graph, List<Integer> input,
+      ShapedActivation act, int batch, int steps, int warmup, int threads, int classes, boolean taps) {
     try (BackendSession s = backend.open(new BackendOptions(threads, DType.FLOAT32, 0))) {
       Network net = Network.build(graph, input, s, act, new Initializers.Suo(), InitOptions.defaults(),
-          new SplittableRandom(0)).withTaps(a.flag("taps"));
+          new SplittableRandom(0)).withTaps(taps);
       int n = batch;
       for (int v : input) {
         n *= v;
@@ -96,26 +130,8 @@ final class TrainStepBench {
           times.add(t);
         }
       }
-      javaStep = BenchCommand.median(times);
-      matmulPeak = matmulPeak(s);
+      return new double[] {BenchCommand.median(times), matmulPeak(s)};
     }
-    double gflop = 3.0 * summary.flops() * batch / 1e9;
-    out.printf(Locale.ROOT, "  %-26s %9.1f images/s  %7.3f s/step  %6.1f GFLOP/s  peak RSS %,d MB%n",
-        backend.name() + " (tailor)", batch / javaStep, javaStep, gflop / javaStep, peakRssMb());
-    out.printf(Locale.ROOT, "  %-26s %6.1f GFLOP/s (2048x2048 float32 matmul on the backend, best of 5); "
-        + "the step reaches %.0f%% of it%n", "matmul peak", matmulPeak, 100 * gflop / javaStep / matmulPeak);
-    JsonObject twin = runTwin(a, graph, act, input, batch, steps, warmup, threads, classes, err);
-    if (twin != null) {
-      double t = twin.get("median_step_s").getAsDouble();
-      out.printf(Locale.ROOT, "  %-26s %9.1f images/s  %7.3f s/step  %6.1f GFLOP/s  peak RSS %,d MB%n",
-          "pytorch " + twin.get("torch").getAsString() + (a.flag("twin-capped") ? " (twin, AVX2)"
-              : " (twin)"), batch / t, t, gflop / t,
-          (long) twin.get("peak_rss_mb").getAsDouble());
-      out.printf(Locale.ROOT, "  ratio tailor/pytorch: %.2fx (target >= 1.0x)%n", t / javaStep);
-    } else {
-      out.println("  pytorch twin: not run (python3 with torch not found; apt-get install python3-torch)");
-    }
-    return 0;
   }
 
   /** The benchmarks' network: a vanilla (w = 0) ResNet with the TAT-shaped leaky ReLU (eta 0.9). */
