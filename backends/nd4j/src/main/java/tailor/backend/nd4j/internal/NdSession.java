@@ -836,7 +836,10 @@ final class NdSession implements BackendSession {
     if (as.shape.length != 2) {
       throw new IllegalArgumentException("transpose needs a matrix, got " + Arrays.toString(as.shape));
     }
-    return fresh(transposed(as.data, as.dim(0), as.dim(1)), as.dim(1), as.dim(0));
+    int r = as.dim(0);
+    int c = as.dim(1);
+    NdTensor out = fresh(transposed(as.data, r, c), c, r);
+    return record(out, () -> acc(as, transposed(out.grad, c, r)), as);
   }
 
   static double[] transposed(double[] v, int rows, int cols) {
