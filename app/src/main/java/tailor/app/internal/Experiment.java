@@ -56,31 +56,31 @@ final class Experiment {
 
   // The methods of the paper's comparison.
   static final Method TAT90 = new Method("tat-lrelu-0.9", "TAT LReLU eta=0.9",
-      Map.of("method", "tat", "activation", "leaky_relu", "eta", "0.9"));
+      ordered("method", "tat", "activation", "leaky_relu", "eta", "0.9"));
   static final Method TAT95 = new Method("tat-lrelu-0.95", "TAT LReLU eta=0.95",
-      Map.of("method", "tat", "activation", "leaky_relu", "eta", "0.95"));
+      ordered("method", "tat", "activation", "leaky_relu", "eta", "0.95"));
   static final Method EOC = new Method("eoc-relu", "EOC ReLU (He, sigma_w^2=2)",
-      Map.of("method", "eoc", "activation", "relu"));
+      ordered("method", "eoc", "activation", "relu"));
   static final Method DKS = new Method("dks-softplus", "DKS softplus",
-      Map.of("method", "dks", "activation", "softplus"));
+      ordered("method", "dks", "activation", "softplus"));
   static final Method LRELU = new Method("lrelu", "LReLU untransformed",
-      Map.of("method", "untransformed", "activation", "leaky_relu"));
+      ordered("method", "untransformed", "activation", "leaky_relu"));
   /** The standard ResNet's own recipe: ReLU, He init, batch norm, plain skips. */
   static final Method BN_RELU = new Method("relu-bn", "ReLU + BatchNorm (standard)",
-      Map.of("method", "eoc", "activation", "relu"));
+      ordered("method", "eoc", "activation", "relu"));
 
   private static Arch vanilla(int depth) {
-    return new Arch("vanilla" + depth, "vanilla ResNet-" + depth + " (w=0)", Map.of("model", "resnet",
+    return new Arch("vanilla" + depth, "vanilla ResNet-" + depth + " (w=0)", ordered("model", "resnet",
         "depth", Integer.toString(depth), "shortcut_weight", "0", "norm", "none"));
   }
 
   private static Arch rescaled(int depth) {
-    return new Arch("rescaled" + depth, "rescaled ResNet-" + depth + " (w=0.8)", Map.of("model",
+    return new Arch("rescaled" + depth, "rescaled ResNet-" + depth + " (w=0.8)", ordered("model",
         "resnet", "depth", Integer.toString(depth), "shortcut_weight", "0.8", "norm", "none"));
   }
 
   private static Arch batchNorm(int depth) {
-    return new Arch("bn" + depth, "ResNet-" + depth + " + BN", Map.of("model", "resnet", "depth",
+    return new Arch("bn" + depth, "ResNet-" + depth + " + BN", ordered("model", "resnet", "depth",
         Integer.toString(depth), "shortcut_weight", "none", "norm", "batch"));
   }
 
@@ -178,7 +178,7 @@ final class Experiment {
   }
 
   private static Preset digitsSmoke() {
-    Arch mlp = new Arch("mlp24", "MLP, 24 hidden layers", Map.of("model", "mlp", "depth", "24"));
+    Arch mlp = new Arch("mlp24", "MLP, 24 hidden layers", ordered("model", "mlp", "depth", "24"));
     Map<String, String> base = new LinkedHashMap<>();
     base.put("dataset", "digits");
     base.put("width", "0.25");
@@ -279,6 +279,15 @@ final class Experiment {
         "nothing: batch 1024, 90 epochs, cosine schedules with 5 warm-up epochs, label smoothing "
             + "0.1, K-FAC damping 1e-3, norm constraint 1e-3, inverses every 50 steps",
         true, rows, archs, opts, cells, base, "weeks of GPU time");
+  }
+
+  /** Settings in the order written (the report prints them). */
+  private static Map<String, String> ordered(String... kv) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put(kv[i], kv[i + 1]);
+    }
+    return java.util.Collections.unmodifiableMap(m);
   }
 
   private static void add(List<Cell> cells, Method m, Arch a, String optimizer) {
