@@ -42,7 +42,7 @@ final class ExperimentCommand {
 
   static String usage() {
     return String.join("\n",
-        "usage: tailor experiment --preset NAME [--out DIR] [--data DIR] [--threads N] [--list]",
+        "usage: tailor experiment --preset NAME [--out DIR] [--data DIR] [--threads N] [--backend B] [--list]",
         "                         [--notes FILE] [--retry-failed] [--report-only]",
         "",
         "Runs a grid of training runs (method x architecture x optimizer) and writes results.md,",
@@ -62,6 +62,7 @@ final class ExperimentCommand {
         "  --data DIR       the dataset's folder (CIFAR-10: a cifar-10-batches-bin folder or JPEG",
         "                   folders train/ and test/; default: TAILOR_DATA)",
         "  --threads N      intra-op threads of every run (default 0: all cores)",
+        "  --backend B      compute backend of every run (default cpu; cuda for the GPU presets)",
         "  --list           print the grid and what is done, run nothing",
         "  --notes FILE     a Markdown file included in results.md under 'Notes'",
         "  --retry-failed   run failed cells again",
@@ -69,7 +70,7 @@ final class ExperimentCommand {
   }
 
   int run(List<String> tokens, PrintStream out, PrintStream err) {
-    Args a = Args.parse(tokens, Set.of("preset", "out", "data", "threads", "notes"),
+    Args a = Args.parse(tokens, Set.of("preset", "out", "data", "threads", "notes", "backend"),
         Set.of("help", "list", "retry-failed", "report-only"), "experiment");
     if (a.flag("help")) {
       out.println(usage());
@@ -96,6 +97,7 @@ final class ExperimentCommand {
     if (notes != null && !Files.isRegularFile(notes)) {
       throw TailorException.user("--notes " + notes + " is not a file; give a Markdown file to include");
     }
+    String backend = a.string("backend", "cpu");
     boolean runNothing = a.flag("list") || a.flag("report-only");
     if (p.needsData() && data.isEmpty() && !runNothing) {
       throw TailorException.user("--preset " + name + " trains on " + p.base().get("dataset")
@@ -140,7 +142,7 @@ final class ExperimentCommand {
         }
         out.printf(Locale.ROOT, "%s: %s%n", tag, s == State.PARTIAL ? "resuming" : "running");
         out.flush();
-        Outcome o = runCell(c, p, rd, data, threads, s == State.PARTIAL);
+        Outcome o = runCell(c, p, rd, data, threads, backend, s == State.PARTIAL);
         ran++;
         out.printf(Locale.ROOT, "%s: %s (%.0f s)%n", tag, o.message(), o.wallSeconds());
         report.write();
@@ -234,7 +236,7 @@ final class ExperimentCommand {
   record Outcome(boolean ok, String message, double wallSeconds) {}
 
   private Outcome runCell(Experiment.Cell c, Experiment.Preset p, Path rd, String data, long threads,
-      boolean resume) {
+      String backend, boolean resume) {
     Map<String, String> s = settings(c, p);
     if (!resume && Files.exists(rd)) {
       moveAside(rd);
@@ -255,7 +257,8 @@ final class ExperimentCommand {
     if (!data.isEmpty()) {
       tokens.addAll(List.of("--data", data));
     }
-    tokens.addAll(List.of("--threads", Long.toString(threads), "--out", rd.toString(), "--quiet"));
+    tokens.addAll(List.of("--threads", Long.toString(threads), "--backend", backend, "--out",
+        rd.toString(), "--quiet"));
     if (resume) {
       tokens.addAll(List.of("--resume", rd.toString()));
     }

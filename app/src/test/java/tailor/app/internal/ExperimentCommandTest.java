@@ -206,6 +206,27 @@ class ExperimentCommandTest {
     }
   }
 
+  /** Runs that cannot start (here: no GPU for --backend cuda) are failed cells, not a crash. */
+  @Test
+  void runsThatFailAreReportedAndTheGridGoesOn(@TempDir Path tmp) throws IOException {
+    String why = java.util.ServiceLoader.load(tailor.api.backend.ComputeBackend.class).stream()
+        .map(java.util.ServiceLoader.Provider::get).filter(b -> b.name().equals("cuda")).findFirst()
+        .orElseThrow().unavailableReason();
+    org.junit.jupiter.api.Assumptions.assumeTrue(why != null && why.startsWith("no NVIDIA GPU"),
+        "a GPU is usable here");
+    Path dir = tmp.resolve("exp");
+    Run r = grid(dir, "--backend", "cuda");
+    assertEquals(0, r.code(), r.err());
+    assertEquals(4, r.out().lines().filter(l -> l.contains(": failed: backend cuda is not usable here")).count(),
+        r.out());
+    String md = Files.readString(dir.resolve("results.md"));
+    assertTrue(md.contains("0 of 4 runs finished, 4 failed"), md);
+    assertEquals(4, md.lines().filter(l -> l.startsWith("- `mlp24-") && l.contains("no NVIDIA GPU")).count(), md);
+    for (String line : Files.readAllLines(dir.resolve("results.csv")).subList(1, 5)) {
+      assertTrue(line.contains(",failed,"), line);
+    }
+  }
+
   static List<String> testRows(Path dir) throws IOException {
     return Files.readAllLines(dir.resolve("metrics.csv")).stream().filter(l -> l.startsWith("test,"))
         .map(l -> String.join(",", List.of(l.split(",")).subList(0, 6))).toList();
