@@ -210,21 +210,7 @@ final class Experiment {
     base.put("log_every", "50");
     List<String> opts = List.of("kfac", "sgd", "lars");
     List<Method> methods = List.of(TAT90, TAT95, EOC, DKS, LRELU);
-    List<Cell> cells = new ArrayList<>();
-    for (String o : opts) {
-      for (Arch a : archs) {
-        if (a.id().startsWith("bn")) {
-          add(cells, BN_RELU, a, o);
-        } else if (a.id().startsWith("rescaled")) {
-          add(cells, TAT90, a, o);
-          add(cells, TAT95, a, o);
-        } else {
-          for (Method m : methods) {
-            add(cells, m, a, o);
-          }
-        }
-      }
-    }
+    List<Cell> cells = fullGrid(archs, opts, methods);
     List<Method> rows = new ArrayList<>(methods);
     rows.add(BN_RELU);
     return new Preset("cifar", "the TAT paper's CIFAR-10 study at full width (for a GPU)",
@@ -258,6 +244,20 @@ final class Experiment {
     base.put("optimizer.kfac.inverse_period", "50");
     List<String> opts = List.of("kfac", "sgd", "lars");
     List<Method> methods = List.of(TAT90, TAT95, EOC, DKS, LRELU);
+    List<Cell> cells = fullGrid(archs, opts, methods);
+    List<Method> rows = new ArrayList<>(methods);
+    rows.add(BN_RELU);
+    return new Preset("imagenet", "the TAT paper's ImageNet settings (for a GPU cluster)",
+        "nothing: batch 1024, 90 epochs, cosine schedules with 5 warm-up epochs, label smoothing "
+            + "0.1, K-FAC damping 1e-3, norm constraint 1e-3, inverses every 50 steps",
+        true, rows, archs, opts, cells, base, "weeks of GPU time");
+  }
+
+  /**
+   * The whole grid of the GPU presets: every method on the vanilla networks, both TAT targets on
+   * the rescaled ones, the standard recipe on the BN ResNets, under every optimizer.
+   */
+  private static List<Cell> fullGrid(List<Arch> archs, List<String> opts, List<Method> methods) {
     List<Cell> cells = new ArrayList<>();
     for (String o : opts) {
       for (Arch a : archs) {
@@ -273,12 +273,7 @@ final class Experiment {
         }
       }
     }
-    List<Method> rows = new ArrayList<>(methods);
-    rows.add(BN_RELU);
-    return new Preset("imagenet", "the TAT paper's ImageNet settings (for a GPU cluster)",
-        "nothing: batch 1024, 90 epochs, cosine schedules with 5 warm-up epochs, label smoothing "
-            + "0.1, K-FAC damping 1e-3, norm constraint 1e-3, inverses every 50 steps",
-        true, rows, archs, opts, cells, base, "weeks of GPU time");
+    return cells;
   }
 
   /** Settings in the order written (the report prints them). */
