@@ -405,34 +405,61 @@ final class NdSession implements BackendSession {
     return out;
   }
 
-  /** The adjoint of {@link #im2col}: patch gradients summed back onto the input. */
-  static double[] col2im(double[] rows, int n, int c, int h, int w, int k, int stride, int ho, int wo) {
+  /** The patches of image {@code b} as rows [ho * wo, c * k * k] into {@code out} (zero padding). */
+  static void im2colInto(double[] x, int b, int c, int h, int w, int k, int stride, int ho, int wo,
+      double[] out) {
     int p = k / 2;
     int cols = c * k * k;
-    double[] out = new double[n * c * h * w];
-    for (int b = 0; b < n; b++) {
-      for (int oy = 0; oy < ho; oy++) {
-        for (int ox = 0; ox < wo; ox++) {
-          int row = ((b * ho + oy) * wo + ox) * cols;
-          for (int ch = 0; ch < c; ch++) {
-            int base = (b * c + ch) * h * w;
-            for (int i = 0; i < k; i++) {
-              int iy = oy * stride + i - p;
-              if (iy < 0 || iy >= h) {
-                continue;
-              }
-              for (int j = 0; j < k; j++) {
-                int ix = ox * stride + j - p;
-                if (ix >= 0 && ix < w) {
-                  out[base + iy * w + ix] += rows[row + (ch * k + i) * k + j];
-                }
+    for (int oy = 0; oy < ho; oy++) {
+      for (int ox = 0; ox < wo; ox++) {
+        int row = (oy * wo + ox) * cols;
+        for (int ch = 0; ch < c; ch++) {
+          int base = (b * c + ch) * h * w;
+          for (int i = 0; i < k; i++) {
+            int iy = oy * stride + i - p;
+            int at = row + (ch * k + i) * k;
+            if (iy < 0 || iy >= h) {
+              Arrays.fill(out, at, at + k, 0.0);
+              continue;
+            }
+            int src = base + iy * w;
+            for (int j = 0; j < k; j++) {
+              int ix = ox * stride + j - p;
+              out[at + j] = ix >= 0 && ix < w ? x[src + ix] : 0.0;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** The adjoint of {@link #im2colInto}: image {@code b}'s patch gradients added onto {@code dx}. */
+  static void col2imInto(double[] rows, int b, int c, int h, int w, int k, int stride, int ho, int wo,
+      double[] dx) {
+    int p = k / 2;
+    int cols = c * k * k;
+    for (int oy = 0; oy < ho; oy++) {
+      for (int ox = 0; ox < wo; ox++) {
+        int row = (oy * wo + ox) * cols;
+        for (int ch = 0; ch < c; ch++) {
+          int base = (b * c + ch) * h * w;
+          for (int i = 0; i < k; i++) {
+            int iy = oy * stride + i - p;
+            if (iy < 0 || iy >= h) {
+              continue;
+            }
+            int src = row + (ch * k + i) * k;
+            int dst = base + iy * w;
+            for (int j = 0; j < k; j++) {
+              int ix = ox * stride + j - p;
+              if (ix >= 0 && ix < w) {
+                dx[dst + ix] += rows[src + j];
               }
             }
           }
         }
       }
     }
-    return out;
   }
 
   @Override
@@ -457,49 +484,63 @@ final class NdSession implements BackendSession {
     int ho = (h + 2 * p - k) / stride + 1;
     int wo = (wd + 2 * p - k) / stride + 1;
     int ck = c * k * k;
-    int rows = n * ho * wo;
-    double[] yr = gemm(im2col(xs.data, n, c, h, wd, k, stride, ho, wo), rows, ck, false, ws.data,
-        o, ck, true); // [rows, o]
-    double[] y = new double[n * o * ho * wo];
     int hw = ho * wo;
+    // One image at a time: its patches [hw, ck] (a few MB, not the batch's hundreds), and the
+    // product W [o, ck] x patches^T lands in the output's [o, hw] layout with no reorder.
+    double[] y = new double[n * o * hw];
+    double[] cols = new double[hw * ck];
     for (int bi = 0; bi < n; bi++) {
-      for (int l = 0; l < hw; l++) {
-        int r = (bi * hw + l) * o;
-        for (int j = 0; j < o; j++) {
-          y[(bi * o + j) * hw + l] = yr[r + j] + (bs == null ? 0 : bs.data[j]);
+      im2colInto(xs.data, bi, c, h, wd, k, stride, ho, wo, cols);
+      double[] yb = gemm(ws.data, o, ck, false, cols, hw, ck, true);
+      for (int j = 0; j < o; j++) {
+        double bias = bs == null ? 0 : bs.data[j];
+        int dst = (bi * o + j) * hw;
+        for (int l = 0; l < hw; l++) {
+          y[dst + l] = yb[j * hw + l] + bias;
         }
       }
     }
     NdTensor out = fresh(y, n, o, ho, wo);
     record(out, () -> {
       double[] g = out.grad;
-      double[] gr = new double[rows * o]; // [rows, o]
+      boolean gw = wants(ws);
+      boolean gx = wants(xs);
+      double[] dw = gw ? new double[o * ck] : null;
+      double[] dx = gx ? new double[xs.size()] : null;
+      double[] patches = new double[hw * ck];
       for (int bi = 0; bi < n; bi++) {
-        for (int l = 0; l < hw; l++) {
-          int r = (bi * hw + l) * o;
-          for (int j = 0; j < o; j++) {
-            gr[r + j] = g[(bi * o + j) * hw + l];
+        double[] gb = Arrays.copyOfRange(g, bi * o * hw, (bi + 1) * o * hw); // [o, hw]
+        if (gw) {
+          // the patches again rather than held from the forward pass
+          im2colInto(xs.data, bi, c, h, wd, k, stride, ho, wo, patches);
+          double[] part = gemm(gb, o, hw, false, patches, hw, ck, false);
+          for (int i = 0; i < part.length; i++) {
+            dw[i] += part[i];
           }
         }
+        if (gx) {
+          col2imInto(gemm(gb, o, hw, true, ws.data, o, ck, false), bi, c, h, wd, k, stride, ho, wo, dx);
+        }
       }
-      if (wants(ws)) {
-        // the patches again rather than held from the forward: at batch 128 a 64-channel
-        // 32 x 32 layer's are 600 MB, for every convolution of the pass
-        double[] again = im2col(xs.data, n, c, h, wd, k, stride, ho, wo);
-        acc(ws, gemm(gr, rows, o, true, again, rows, ck, false));
+      if (gw) {
+        acc(ws, dw);
       }
-      if (wants(xs)) {
-        double[] gc = gemm(gr, rows, o, false, ws.data, o, ck, false);
-        acc(xs, col2im(gc, n, c, h, wd, k, stride, ho, wo));
+      if (gx) {
+        acc(xs, dx);
       }
       if (bs != null && wants(bs)) {
-        double[] gb = new double[o];
-        for (int r = 0; r < rows; r++) {
+        double[] db = new double[o];
+        for (int bi = 0; bi < n; bi++) {
           for (int j = 0; j < o; j++) {
-            gb[j] += gr[r * o + j];
+            int src = (bi * o + j) * hw;
+            double sum = 0;
+            for (int l = 0; l < hw; l++) {
+              sum += g[src + l];
+            }
+            db[j] += sum;
           }
         }
-        acc(bs, gb);
+        acc(bs, db);
       }
     }, xs, ws, bs);
     tap(tap, xs, out);
