@@ -70,6 +70,12 @@ final class PluginsModule extends AbstractModule {
         T plugin;
         try {
           plugin = p.get();
+          // what the app reads of every plugin, read once here so that a plugin whose classes
+          // are missing (a library not shipped with it) is skipped now, not a crash later
+          plugin.name();
+          plugin.version();
+          plugin.description();
+          plugin.spiMajorVersion();
         } catch (java.util.ServiceConfigurationError | RuntimeException | LinkageError e) {
           layers.warn("skipped " + kind.label() + " plugin " + p.type().getName() + " in " + u.source()
               + ": " + PluginLayers.reason(e));

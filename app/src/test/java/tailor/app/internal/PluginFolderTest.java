@@ -166,6 +166,73 @@ class PluginFolderTest {
     assertTrue(missing.err().contains("nope"), missing.err());
   }
 
+  /**
+   * A plugin folder with a library that is not a module: the plugin's module jar at the top,
+   * the library under classpath/, loaded below the plugin's layer and read by its module (how
+   * the nd4j backend brings ND4J).
+   */
+  @Test
+  void aPluginFolderBringsClassPathLibraries(@TempDir Path tmp) throws IOException {
+    // the library: a plain jar, no module-info
+    Path libSrc = Files.createTempDirectory(work, "lib");
+    Files.createDirectories(libSrc.resolve("plainlib"));
+    Files.writeString(libSrc.resolve("plainlib/Names.java"), "package plainlib;\n"
+        + "public final class Names { public static String optimizer() { return \"from-classpath\"; } }\n");
+    Path libClasses = Files.createTempDirectory(work, "libclasses");
+    javac(List.of("--release", "17", "-d", libClasses.toString(),
+        libSrc.resolve("plainlib/Names.java").toString()));
+    Path unit = Files.createDirectories(tmp.resolve("plugins").resolve("cpdemo"));
+    Path libJar = Files.createDirectories(unit.resolve(PluginLayers.CLASSPATH)).resolve("plainlib.jar");
+    jar(libJar, libClasses);
+    // the plugin: a module that reads the unnamed module and names itself through the library
+    Path src = Files.createTempDirectory(work, "cpsrc");
+    Files.createDirectories(src.resolve("cp/demo"));
+    Files.writeString(src.resolve("module-info.java"), "module cp.demo { requires tailor.api; "
+        + "provides tailor.api.optim.OptimizerProvider with cp.demo.P; }");
+    Files.writeString(src.resolve("cp/demo/P.java"), "package cp.demo;\n"
+        + "public final class P implements tailor.api.optim.OptimizerProvider {\n"
+        + "  public String name() { return plainlib.Names.optimizer(); }\n"
+        + "  public String version() { return \"0.0.1\"; }\n"
+        + "  public String description() { return \"test plugin with a class-path library\"; }\n"
+        + "  public int spiMajorVersion() { return tailor.api.SpiVersion.MAJOR; }\n"
+        + "  public java.util.Map<String, Object> defaults() { return java.util.Map.of(); }\n"
+        + "  public tailor.api.optim.Optimizer create(java.util.Map<String, Object> s) { return null; }\n"
+        + "}\n");
+    Path classes = Files.createTempDirectory(work, "cpclasses");
+    javac(List.of("--release", "17", "--module-path", apiLocation(), "--add-reads", "cp.demo=ALL-UNNAMED",
+        "-cp", libJar.toString(), "-d", classes.toString(), src.resolve("module-info.java").toString(),
+        src.resolve("cp/demo/P.java").toString()));
+    jar(unit.resolve("cp-demo.jar"), classes);
+
+    Run r = cli("plugins", "--plugin-path", tmp.resolve("plugins").toString());
+    assertEquals(0, r.code(), r.err());
+    assertEquals("", r.err());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("optimizer   from-classpath ")
+        && l.contains("cp.demo")), r.out());
+    // without its library the plugin cannot start: one warning naming it, the app runs on
+    Files.delete(libJar);
+    Run broken = cli("plugins", "--plugin-path", tmp.resolve("plugins").toString());
+    assertEquals(0, broken.code(), broken.err());
+    assertEquals(1, broken.err().lines().count(), broken.err());
+    assertTrue(broken.err().contains("cp.demo.P") || broken.err().contains("cpdemo"), broken.err());
+    assertFalse(broken.out().contains("from-classpath"));
+  }
+
+  static void javac(List<String> args) {
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    PrintStream ps = new PrintStream(log, true, StandardCharsets.UTF_8);
+    int rc = ToolProvider.findFirst("javac").orElseThrow().run(ps, ps, args.toArray(new String[0]));
+    assertEquals(0, rc, log.toString(StandardCharsets.UTF_8));
+  }
+
+  static void jar(Path jar, Path classes) {
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    PrintStream ps = new PrintStream(log, true, StandardCharsets.UTF_8);
+    int rc = ToolProvider.findFirst("jar").orElseThrow().run(ps, ps, "--create", "--file", jar.toString(),
+        "-C", classes.toString(), ".");
+    assertEquals(0, rc, log.toString(StandardCharsets.UTF_8));
+  }
+
   private static String find(List<String> lines, String needle) {
     return lines.stream().filter(l -> l.contains(needle)).findFirst()
         .orElseThrow(() -> new AssertionError("no line names " + needle + ": " + lines));
