@@ -12,6 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export NVIDIA_TF32_OVERRIDE="${NVIDIA_TF32_OVERRIDE:-0}"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
 nvidia-smi -L
 
 echo "== build with the CUDA natives"
@@ -26,17 +28,17 @@ mvn -B -q -Pcuda verify -pl backends/cuda -am -Dgroups=gpu -Dsurefire.failIfNoSp
 grep -h "Tests run" backends/cuda/target/surefire-reports/*.txt
 
 echo "== training-step throughput, depth-50 vanilla CIFAR network, width 1, batch 128"
-./tailor bench train-step --backend cuda --depth 50 --width 1 --batch 128 --steps 20 --warmup 5 | tee /tmp/tailor-cuda-step.txt
-./tailor bench train-step --backend cpu --depth 50 --width 1 --batch 128 --steps 3 --warmup 1 | tee /tmp/tailor-cpu-step.txt
+./tailor bench train-step --backend cuda --depth 50 --width 1 --batch 128 --steps 20 --warmup 5 | tee "$out/cuda-step.txt"
+./tailor bench train-step --backend cpu --depth 50 --width 1 --batch 128 --steps 3 --warmup 1 | tee "$out/cpu-step.txt"
 
 echo "== digits default on cuda and cpu"
-rm -rf /tmp/tailor-cuda-digits /tmp/tailor-cpu-digits
-./tailor train --backend cuda --quiet --out /tmp/tailor-cuda-digits
-./tailor train --backend cpu --quiet --out /tmp/tailor-cpu-digits
-python3 - <<'PY'
+./tailor train --backend cuda --quiet --out "$out/cuda-digits"
+./tailor train --backend cpu --quiet --out "$out/cpu-digits"
+python3 - "$out" <<'PY'
+import sys
 import json
-g = json.load(open("/tmp/tailor-cuda-digits/summary.json"))
-c = json.load(open("/tmp/tailor-cpu-digits/summary.json"))
+g = json.load(open(sys.argv[1] + "/cuda-digits/summary.json"))
+c = json.load(open(sys.argv[1] + "/cpu-digits/summary.json"))
 print(f"digits: cuda {100 * g['test_top1']:.2f}% ({g['train_images_per_s']:.0f} images/s), "
       f"cpu {100 * c['test_top1']:.2f}% ({c['train_images_per_s']:.0f} images/s)")
 assert abs(g["test_top1"] - c["test_top1"]) <= 0.01, "cuda and cpu disagree by more than 1 point"
