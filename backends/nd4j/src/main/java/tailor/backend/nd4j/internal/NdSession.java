@@ -19,8 +19,8 @@ import tailor.api.backend.Tensor;
 
 /**
  * A session of the nd4j backend. Matrix products (dense layers, convolutions as im2col
- * products, K-FAC's second moments and preconditioning) run through ND4J's gemm on OpenBLAS in
- * the session's type; the SPD inverse is LAPACK's Cholesky (potrf, potri) from the bundled
+ * products, K-FAC's second moments and preconditioning) run through the cblas gemm of the
+ * OpenBLAS in ND4J's native stack, in the session's type (see {@link #ND4J_GEMM}); the SPD inverse is LAPACK's Cholesky (potrf, potri) from the bundled
  * OpenBLAS, since ND4J's own inverse and Cholesky fail on K-FAC's factors (dependency-facts
  * section 4). Gradients come from a tape recorded during the pass: each op that a gradient can
  * flow through appends its backward step, run in reverse after the forward. Element-wise ops,
@@ -34,7 +34,10 @@ final class NdSession implements BackendSession {
   private SplittableRandom random;
   /** Backward steps of the current pass, in forward order; null outside a recorded pass. */
   private List<Runnable> tape;
-  private final List<Object[]> pendingTaps = new ArrayList<>();
+  /** A tapped layer's output, whose gradient goes to the tap after the backward pass. */
+  private record TappedOutput(LayerTap tap, NdTensor y) {}
+
+  private final List<TappedOutput> pendingTaps = new ArrayList<>();
   private boolean trackParameters = true;
 
   static {
@@ -102,22 +105,23 @@ final class NdSession implements BackendSession {
     return new NdTensor(round(data), shape, false);
   }
 
-  @Override
-  public Tensor tensor(double[] data, int... shape) {
+  /** A rounded copy of {@code data}, which must fill {@code shape}. */
+  private double[] filling(double[] data, int... shape) {
     if (count(shape) != data.length) {
       throw new IllegalArgumentException(String.format(Locale.ROOT, "%d values do not fill shape %s",
           data.length, Arrays.toString(shape)));
     }
-    return fresh(data.clone(), shape);
+    return round(data.clone());
+  }
+
+  @Override
+  public Tensor tensor(double[] data, int... shape) {
+    return new NdTensor(filling(data, shape), shape, false);
   }
 
   @Override
   public Tensor parameter(double[] data, int... shape) {
-    if (count(shape) != data.length) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT, "%d values do not fill shape %s",
-          data.length, Arrays.toString(shape)));
-    }
-    NdTensor p = new NdTensor(round(data.clone()), shape, true);
+    NdTensor p = new NdTensor(filling(data, shape), shape, true);
     parameters.add(p);
     return p;
   }
@@ -143,7 +147,6 @@ final class NdSession implements BackendSession {
   public double backward(Supplier<Tensor> forward, boolean parameterGradients) {
     for (NdTensor p : parameters) {
       p.grad = null;
-      p.tracked = parameterGradients;
     }
     trackParameters = parameterGradients;
     tape = new ArrayList<>();
@@ -159,11 +162,10 @@ final class NdSession implements BackendSession {
           tape.get(i).run();
         }
       }
-      for (Object[] pt : pendingTaps) {
-        LayerTap tap = (LayerTap) pt[0];
-        NdTensor y = (NdTensor) pt[1];
+      for (TappedOutput t : pendingTaps) {
+        NdTensor y = t.y();
         double[] g = y.grad == null ? new double[y.size()] : round(y.grad.clone());
-        tap.recordGradient(new NdTensor(g, y.shape, false));
+        t.tap().recordGradient(new NdTensor(g, y.shape, false));
       }
       for (NdTensor p : parameters) {
         if (p.grad != null) {
@@ -175,9 +177,6 @@ final class NdSession implements BackendSession {
       tape = null;
       pendingTaps.clear();
       trackParameters = true;
-      for (NdTensor p : parameters) {
-        p.tracked = false;
-      }
     }
   }
 
@@ -198,7 +197,7 @@ final class NdSession implements BackendSession {
       return false;
     }
     for (NdTensor t : inputs) {
-      if (t != null && (t.tracked || (t.parameter && trackParameters))) {
+      if (wants(t)) {
         return true;
       }
     }
@@ -250,11 +249,7 @@ final class NdSession implements BackendSession {
 
   private INDArray matrix(double[] v, int rows, int cols) {
     if (f32) {
-      float[] f = new float[v.length];
-      for (int i = 0; i < f.length; i++) {
-        f[i] = (float) v[i];
-      }
-      return Nd4j.create(f, new long[] {rows, cols}, DataType.FLOAT);
+      return Nd4j.create(floats(v), new long[] {rows, cols}, DataType.FLOAT);
     }
     return Nd4j.create(v, new long[] {rows, cols}, DataType.DOUBLE);
   }
@@ -325,7 +320,7 @@ final class NdSession implements BackendSession {
     tap.record(x);
     if (tape != null) {
       y.tracked = true; // its gradient is the tap's, even where no parameter needs one
-      pendingTaps.add(new Object[] {tap, y});
+      pendingTaps.add(new TappedOutput(tap, y));
     }
   }
 
@@ -348,7 +343,6 @@ final class NdSession implements BackendSession {
           y[r * o + j] += bs.data[j];
         }
       }
-      round(y);
     }
     NdTensor out = fresh(y, n, o);
     record(out, () -> {
@@ -378,41 +372,32 @@ final class NdSession implements BackendSession {
     return t != null && (t.tracked || (t.parameter && trackParameters));
   }
 
+  /** The output size of a SAME (padding k / 2) window of {@code k} over {@code size} with {@code stride}. */
+  static int outSize(int size, int k, int stride) {
+    return (size + 2 * (k / 2) - k) / stride + 1;
+  }
+
   /** Rows [n * ho * wo, c * k * k] of k x k patches with zero padding k / 2 (im2col). */
   static double[] im2col(double[] x, int n, int c, int h, int w, int k, int stride, int ho, int wo) {
-    int p = k / 2;
-    int cols = c * k * k;
-    double[] out = new double[n * ho * wo * cols];
+    int per = ho * wo * c * k * k;
+    double[] out = new double[n * per];
     for (int b = 0; b < n; b++) {
-      for (int oy = 0; oy < ho; oy++) {
-        for (int ox = 0; ox < wo; ox++) {
-          int row = ((b * ho + oy) * wo + ox) * cols;
-          for (int ch = 0; ch < c; ch++) {
-            int base = (b * c + ch) * h * w;
-            for (int i = 0; i < k; i++) {
-              int iy = oy * stride + i - p;
-              for (int j = 0; j < k; j++) {
-                int ix = ox * stride + j - p;
-                if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
-                  out[row + (ch * k + i) * k + j] = x[base + iy * w + ix];
-                }
-              }
-            }
-          }
-        }
-      }
+      im2colInto(x, b, c, h, w, k, stride, ho, wo, out, b * per);
     }
     return out;
   }
 
-  /** The patches of image {@code b} as rows [ho * wo, c * k * k] into {@code out} (zero padding). */
+  /**
+   * The patches of image {@code b} as rows [ho * wo, c * k * k] into {@code out} from
+   * {@code offset} (zero padding).
+   */
   static void im2colInto(double[] x, int b, int c, int h, int w, int k, int stride, int ho, int wo,
-      double[] out) {
+      double[] out, int offset) {
     int p = k / 2;
     int cols = c * k * k;
     for (int oy = 0; oy < ho; oy++) {
       for (int ox = 0; ox < wo; ox++) {
-        int row = (oy * wo + ox) * cols;
+        int row = offset + (oy * wo + ox) * cols;
         for (int ch = 0; ch < c; ch++) {
           int base = (b * c + ch) * h * w;
           for (int i = 0; i < k; i++) {
@@ -480,9 +465,8 @@ final class NdSession implements BackendSession {
     int h = xs.dim(2);
     int wd = xs.dim(3);
     int o = ws.dim(0);
-    int p = k / 2;
-    int ho = (h + 2 * p - k) / stride + 1;
-    int wo = (wd + 2 * p - k) / stride + 1;
+    int ho = outSize(h, k, stride);
+    int wo = outSize(wd, k, stride);
     int ck = c * k * k;
     int hw = ho * wo;
     // One image at a time: its patches [hw, ck] (a few MB, not the batch's hundreds), and the
@@ -490,7 +474,7 @@ final class NdSession implements BackendSession {
     double[] y = new double[n * o * hw];
     double[] cols = new double[hw * ck];
     for (int bi = 0; bi < n; bi++) {
-      im2colInto(xs.data, bi, c, h, wd, k, stride, ho, wo, cols);
+      im2colInto(xs.data, bi, c, h, wd, k, stride, ho, wo, cols, 0);
       double[] yb = gemm(ws.data, o, ck, false, cols, hw, ck, true);
       for (int j = 0; j < o; j++) {
         double bias = bs == null ? 0 : bs.data[j];
@@ -512,7 +496,7 @@ final class NdSession implements BackendSession {
         double[] gb = Arrays.copyOfRange(g, bi * o * hw, (bi + 1) * o * hw); // [o, hw]
         if (gw) {
           // the patches again rather than held from the forward pass
-          im2colInto(xs.data, bi, c, h, wd, k, stride, ho, wo, patches);
+          im2colInto(xs.data, bi, c, h, wd, k, stride, ho, wo, patches, 0);
           double[] part = gemm(gb, o, hw, false, patches, hw, ck, false);
           for (int i = 0; i < part.length; i++) {
             dw[i] += part[i];
@@ -572,8 +556,8 @@ final class NdSession implements BackendSession {
     int h = xs.dim(2);
     int w = xs.dim(3);
     int p = window / 2;
-    int ho = (h + 2 * p - window) / stride + 1;
-    int wo = (w + 2 * p - window) / stride + 1;
+    int ho = outSize(h, window, stride);
+    int wo = outSize(w, window, stride);
     double[] y = new double[n * c * ho * wo];
     int[] arg = new int[y.length];
     for (int plane = 0; plane < n * c; plane++) {
@@ -915,9 +899,8 @@ final class NdSession implements BackendSession {
     int c = xs.dim(1);
     int h = xs.dim(2);
     int w = xs.dim(3);
-    int p = kernel / 2;
-    int ho = (h + 2 * p - kernel) / stride + 1;
-    int wo = (w + 2 * p - kernel) / stride + 1;
+    int ho = outSize(h, kernel, stride);
+    int wo = outSize(w, kernel, stride);
     return fresh(im2col(xs.data, n, c, h, w, kernel, stride, ho, wo), n * ho * wo, c * kernel * kernel);
   }
 
