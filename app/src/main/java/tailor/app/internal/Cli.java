@@ -54,9 +54,9 @@ public final class Cli {
         pluginPath.add(args.get(i + 1));
         args.subList(i, i + 2).clear();
       }
-      PLUGIN_FOLDERS.set(PluginLayers.folders(System.getProperty("tailor.home"),
-          System.getenv("TAILOR_PLUGIN_PATH"), pluginPath));
-      WARNINGS.set(err);
+      List<java.nio.file.Path> folders = PluginLayers.folders(System.getProperty("tailor.home"),
+          System.getenv("TAILOR_PLUGIN_PATH"), pluginPath);
+      java.util.function.Supplier<Injector> injector = () -> injector(folders, err);
       if (args.isEmpty() || args.get(0).equals("help") || args.get(0).equals("--help")
           || args.get(0).equals("-h")) {
         out.println(USAGE);
@@ -70,21 +70,21 @@ public final class Cli {
           out.println("tailor " + AppModule.VERSION + " (SPI " + SpiVersion.string() + ")");
           return 0;
         case "shape":
-          return injector().getInstance(ShapeCommand.class).run(rest, out, err);
+          return injector.get().getInstance(ShapeCommand.class).run(rest, out, err);
         case "model":
-          return injector().getInstance(ModelCommand.class).run(rest, out);
+          return injector.get().getInstance(ModelCommand.class).run(rest, out);
         case "train":
-          return injector().getInstance(TrainCommand.class).run(rest, out, err);
+          return injector.get().getInstance(TrainCommand.class).run(rest, out, err);
         case "eval":
-          return injector().getInstance(EvalCommand.class).run(rest, out);
+          return injector.get().getInstance(EvalCommand.class).run(rest, out);
         case "compare":
           return new CompareCommand().run(rest, out);
         case "experiment":
-          return injector().getInstance(ExperimentCommand.class).run(rest, out, err);
+          return injector.get().getInstance(ExperimentCommand.class).run(rest, out, err);
         case "plugins":
-          return plugins(injector().getInstance(PluginCatalog.class), rest, out);
+          return plugins(injector.get().getInstance(PluginCatalog.class), rest, out);
         case "bench":
-          return injector().getInstance(BenchCommand.class).run(rest, out, err);
+          return injector.get().getInstance(BenchCommand.class).run(rest, out, err);
         default:
           throw TailorException.user(Names.unknown("command", command, "tailor", COMMANDS));
       }
@@ -101,19 +101,15 @@ public final class Cli {
     }
   }
 
-  private static final ThreadLocal<List<java.nio.file.Path>> PLUGIN_FOLDERS =
-      ThreadLocal.withInitial(List::of);
-  private static final ThreadLocal<PrintStream> WARNINGS = ThreadLocal.withInitial(() -> System.err);
-
   /**
    * The app wired with tailor's plugins and those of this command line's plugin folders; a
    * third-party plugin that cannot be used is one warning line on standard error.
    */
-  static Injector injector() {
-    PluginLayers layers = PluginLayers.load(PLUGIN_FOLDERS.get());
+  static Injector injector(List<java.nio.file.Path> pluginFolders, PrintStream err) {
+    PluginLayers layers = PluginLayers.load(pluginFolders);
     Injector injector = Guice.createInjector(new PluginsModule(layers));
     for (String w : layers.warnings()) {
-      WARNINGS.get().println("tailor: warning: " + w);
+      err.println("tailor: warning: " + w);
     }
     return injector;
   }

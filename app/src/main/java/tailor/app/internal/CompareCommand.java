@@ -23,8 +23,6 @@ import tailor.api.TailorException;
  * one plot (e.g. the same network with different optimizers), and a table of where each ended.
  */
 final class CompareCommand {
-  private static final Color[] COLORS = {new Color(0x2471A3), new Color(0xC0392B),
-      new Color(0x27AE60), new Color(0x8E44AD), new Color(0xE67E22), new Color(0x17A589)};
 
   /** One run's label and rows. */
   record Run(String label, List<Metrics.Row> rows) {
@@ -107,15 +105,15 @@ final class CompareCommand {
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
     PlotPanel loss = new PlotPanel(g, 80, 70, 480, 420, 0, maxStep, 0, maxLoss, "step", "loss",
         "training loss (lines), test loss (dashed, dots)");
-    loss.axes(ticks(maxStep), ticks(maxLoss));
+    loss.axes(TrainPlot.ticks(maxStep), TrainPlot.ticks(maxLoss));
     PlotPanel acc = new PlotPanel(g, 700, 70, 480, 420, 0, maxStep, 0, 1, "step", "accuracy",
         "test top-1 (dots)");
-    acc.axes(ticks(maxStep), new double[] {0, 0.2, 0.4, 0.6, 0.8, 1.0});
+    acc.axes(TrainPlot.ticks(maxStep), new double[] {0, 0.2, 0.4, 0.6, 0.8, 1.0});
     String[] names = new String[runs.size()];
     Color[] colors = new Color[runs.size()];
     for (int i = 0; i < runs.size(); i++) {
       Run r = runs.get(i);
-      Color c = COLORS[i % COLORS.length];
+      Color c = PlotPanel.COLORS[i % PlotPanel.COLORS.length];
       List<Metrics.Row> train = r.of("train");
       List<Metrics.Row> test = r.of("test");
       loss.line(train.stream().mapToDouble(Metrics.Row::step).toArray(),
@@ -133,13 +131,5 @@ final class CompareCommand {
     acc.legend(names, colors);
     g.dispose();
     Io.writeAtomically(file, tmp -> ImageIO.write(img, "png", tmp.toFile()));
-  }
-
-  private static double[] ticks(double max) {
-    double[] t = new double[6];
-    for (int i = 0; i < 6; i++) {
-      t[i] = max * i / 5;
-    }
-    return t;
   }
 }

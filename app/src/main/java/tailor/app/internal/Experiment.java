@@ -41,12 +41,6 @@ final class Experiment {
       }
       return null;
     }
-
-    /** Epochs of every run (the x axis of the plots). */
-    double epochs(long stepsPerEpoch) {
-      long steps = Long.parseLong(base.getOrDefault("steps", "0"));
-      return steps > 0 ? (double) steps / stepsPerEpoch : Long.parseLong(base.get("epochs"));
-    }
   }
 
   static final List<String> NAMES = List.of("cifar-quick", "cifar-smoke", "digits-smoke", "cifar",
@@ -200,28 +194,19 @@ final class Experiment {
   }
 
   private static Preset cifarFull() {
-    List<Arch> archs = List.of(vanilla(50), vanilla(101), rescaled(50), rescaled(101), batchNorm(50),
-        batchNorm(101));
     Map<String, String> base = cifarBase();
     base.put("width", "1");
     base.put("epochs", "100");
     base.put("dropout", "0.0");
     base.put("checkpoint_every", "1000");
     base.put("log_every", "50");
-    List<String> opts = List.of("kfac", "sgd", "lars");
-    List<Method> methods = List.of(TAT90, TAT95, EOC, DKS, LRELU);
-    List<Cell> cells = fullGrid(archs, opts, methods);
-    List<Method> rows = new ArrayList<>(methods);
-    rows.add(BN_RELU);
-    return new Preset("cifar", "the TAT paper's CIFAR-10 study at full width (for a GPU)",
+    return fullGrid("cifar", "the TAT paper's CIFAR-10 study at full width (for a GPU)",
         "nothing reduced in the grid; one seed, the fixed optimizer settings of cifar-quick "
             + "(tune them per cell for a faithful comparison), 100 epochs of batch 128",
-        true, rows, archs, opts, cells, base, "days on one GPU");
+        base, "days on one GPU");
   }
 
   private static Preset imagenet() {
-    List<Arch> archs = List.of(vanilla(50), vanilla(101), rescaled(50), rescaled(101), batchNorm(50),
-        batchNorm(101));
     Map<String, String> base = new LinkedHashMap<>();
     base.put("dataset", "imagenet");
     base.put("stem", "imagenet");
@@ -242,22 +227,22 @@ final class Experiment {
     base.put("optimizer.kfac.damping", "0.001");
     base.put("optimizer.kfac.norm_constraint", "0.001");
     base.put("optimizer.kfac.inverse_period", "50");
-    List<String> opts = List.of("kfac", "sgd", "lars");
-    List<Method> methods = List.of(TAT90, TAT95, EOC, DKS, LRELU);
-    List<Cell> cells = fullGrid(archs, opts, methods);
-    List<Method> rows = new ArrayList<>(methods);
-    rows.add(BN_RELU);
-    return new Preset("imagenet", "the TAT paper's ImageNet settings (for a GPU cluster)",
+    return fullGrid("imagenet", "the TAT paper's ImageNet settings (for a GPU cluster)",
         "nothing: batch 1024, 90 epochs, cosine schedules with 5 warm-up epochs, label smoothing "
             + "0.1, K-FAC damping 1e-3, norm constraint 1e-3, inverses every 50 steps",
-        true, rows, archs, opts, cells, base, "weeks of GPU time");
+        base, "weeks of GPU time");
   }
 
   /**
-   * The whole grid of the GPU presets: every method on the vanilla networks, both TAT targets on
-   * the rescaled ones, the standard recipe on the BN ResNets, under every optimizer.
+   * A GPU preset's whole grid at depths 50 and 101: every method on the vanilla networks, both
+   * TAT targets on the rescaled ones, the standard recipe on the BN ResNets, under every optimizer.
    */
-  private static List<Cell> fullGrid(List<Arch> archs, List<String> opts, List<Method> methods) {
+  private static Preset fullGrid(String name, String summary, String reductions,
+      Map<String, String> base, String estimate) {
+    List<Arch> archs = List.of(vanilla(50), vanilla(101), rescaled(50), rescaled(101), batchNorm(50),
+        batchNorm(101));
+    List<String> opts = List.of("kfac", "sgd", "lars");
+    List<Method> methods = List.of(TAT90, TAT95, EOC, DKS, LRELU);
     List<Cell> cells = new ArrayList<>();
     for (String o : opts) {
       for (Arch a : archs) {
@@ -273,7 +258,9 @@ final class Experiment {
         }
       }
     }
-    return cells;
+    List<Method> rows = new ArrayList<>(methods);
+    rows.add(BN_RELU);
+    return new Preset(name, summary, reductions, true, rows, archs, opts, cells, base, estimate);
   }
 
   /** Settings in the order written (the report prints them). */

@@ -1,7 +1,6 @@
 package tailor.app.internal;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import jakarta.inject.Inject;
 import jakarta.inject.Provider;
 import java.io.ByteArrayOutputStream;
@@ -122,7 +121,6 @@ final class ExperimentCommand {
         throw TailorException.user("another tailor experiment is running in " + dir
             + "; wait for it or use another --out");
       }
-      List<String> argv = new ArrayList<>(List.of("--preset", name, "--out", dir.toString()));
       ExperimentReport report = new ExperimentReport(p, dir, notes);
       if (a.flag("report-only")) {
         report.write();
@@ -147,7 +145,9 @@ final class ExperimentCommand {
         out.printf(Locale.ROOT, "%s: %s (%.0f s)%n", tag, o.message(), o.wallSeconds());
         report.write();
       }
-      report.write();
+      if (ran == 0) {
+        report.write(); // after a run, the loop has written it
+      }
       out.printf(Locale.ROOT, "tailor experiment %s: %d runs, %d run now; results in %s%n", name, n,
           ran, dir.resolve("results.md"));
       return 0;
@@ -202,8 +202,7 @@ final class ExperimentCommand {
       if (!Files.isRegularFile(cellFile)) {
         return State.PENDING;
       }
-      JsonObject saved = JsonParser.parseString(Files.readString(cellFile, StandardCharsets.UTF_8))
-          .getAsJsonObject().getAsJsonObject("settings");
+      JsonObject saved = ExperimentReport.json(cellFile).getAsJsonObject("settings");
       if (!saved.equals(Io.GSON.toJsonTree(settings(c, p)))) {
         return State.PENDING; // runCell moves the stale folder aside
       }
@@ -226,14 +225,14 @@ final class ExperimentCommand {
       return false;
     }
     try {
-      JsonObject o = JsonParser.parseString(Files.readString(summary, StandardCharsets.UTF_8)).getAsJsonObject();
+      JsonObject o = ExperimentReport.json(summary);
       return !(o.has("stopped_early") && o.get("stopped_early").getAsBoolean());
     } catch (IOException | RuntimeException e) {
       return false;
     }
   }
 
-  record Outcome(boolean ok, String message, double wallSeconds) {}
+  record Outcome(String message, double wallSeconds) {}
 
   private Outcome runCell(Experiment.Cell c, Experiment.Preset p, Path rd, String data, long threads,
       String backend, boolean resume) {
@@ -294,11 +293,11 @@ final class ExperimentCommand {
     if (error != null) {
       record.addProperty("error", error);
       Io.writeAtomically(rd.resolve("failed.json"), tmp -> Files.writeString(tmp, Io.GSON.toJson(record)));
-      return new Outcome(false, "failed: " + error, wall);
+      return new Outcome("failed: " + error, wall);
     }
     Io.writeAtomically(rd.resolve("experiment.json"), tmp -> Files.writeString(tmp, Io.GSON.toJson(record)));
     ExperimentReport.Result r = ExperimentReport.Result.read(rd);
-    return new Outcome(true, String.format(Locale.ROOT, "test top-1 %.2f%%, train loss %.4f",
+    return new Outcome(String.format(Locale.ROOT, "test top-1 %.2f%%, train loss %.4f",
         100 * r.top1(), r.trainLoss()), wall);
   }
 

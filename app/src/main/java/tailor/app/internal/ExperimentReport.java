@@ -27,8 +27,6 @@ import tailor.api.TailorException;
  */
 final class ExperimentReport {
   static final String PLOTS = "results-plots";
-  private static final Color[] COLORS = {new Color(0x2471A3), new Color(0xC0392B),
-      new Color(0x27AE60), new Color(0x8E44AD), new Color(0xE67E22), new Color(0x17A589)};
   private static final Pattern DIVERGED = Pattern.compile("^training diverged at step (\\d+)");
 
   /** One run's outcome as its folder records it. */
@@ -381,10 +379,10 @@ final class ExperimentReport {
       int x0 = 90 + j * (pw + 90);
       PlotPanel acc = new PlotPanel(g, x0, 80, pw, ph, 0, maxEpoch, 0, 1, "epoch", "test top-1",
           optimizerLabel(o) + ": test top-1");
-      acc.axes(ticks(maxEpoch), new double[] {0, 0.2, 0.4, 0.6, 0.8, 1.0});
+      acc.axes(TrainPlot.ticks(maxEpoch), new double[] {0, 0.2, 0.4, 0.6, 0.8, 1.0});
       PlotPanel loss = new PlotPanel(g, x0, 80 + ph + 90, pw, ph, 0, maxEpoch, 0, maxLoss, "epoch",
           "training loss", optimizerLabel(o) + ": training loss");
-      loss.axes(ticks(maxEpoch), ticks(maxLoss));
+      loss.axes(TrainPlot.ticks(maxEpoch), TrainPlot.ticks(maxLoss));
       List<String> names = new ArrayList<>();
       List<Color> colors = new ArrayList<>();
       int k = 0;
@@ -393,7 +391,7 @@ final class ExperimentReport {
         if (c == null) {
           continue;
         }
-        Color col = COLORS[k++ % COLORS.length];
+        Color col = PlotPanel.COLORS[k++ % PlotPanel.COLORS.length];
         Result r = results.get(c.id());
         List<Metrics.Row> test = r.rows().stream().filter(x -> x.kind().equals("test")).toList();
         List<Metrics.Row> tr = r.rows().stream().filter(x -> x.kind().equals("train")).toList();
@@ -411,14 +409,6 @@ final class ExperimentReport {
     g.dispose();
     Io.writeAtomically(png, tmp -> ImageIO.write(img, "png", tmp.toFile()));
     return true;
-  }
-
-  private static double[] ticks(double max) {
-    double[] t = new double[6];
-    for (int i = 0; i < 6; i++) {
-      t[i] = max * i / 5;
-    }
-    return t;
   }
 
   static String optimizerLabel(String o) {
@@ -456,25 +446,16 @@ final class ExperimentReport {
         System.getProperty("os.arch"), System.getProperty("java.version"));
   }
 
+  /** A run's metrics rows; none where the run wrote none or they cannot be read. */
   private static List<Metrics.Row> readRows(Path jsonl) {
-    List<Metrics.Row> rows = new ArrayList<>();
     if (!Files.isRegularFile(jsonl)) {
-      return rows;
+      return new ArrayList<>();
     }
     try {
-      for (String line : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
-        if (!line.isBlank()) {
-          try {
-            rows.add(Metrics.Row.of(JsonParser.parseString(line).getAsJsonObject()));
-          } catch (RuntimeException e) {
-            // a line cut by an interruption
-          }
-        }
-      }
+      return Metrics.read(jsonl);
     } catch (IOException e) {
-      // unreadable metrics: no curve
+      return new ArrayList<>(); // unreadable metrics: no curve
     }
-    return rows;
   }
 
   private static Metrics.Row lastOf(List<Metrics.Row> rows, String kind) {
@@ -487,7 +468,8 @@ final class ExperimentReport {
     return last;
   }
 
-  private static JsonObject json(Path p) throws IOException {
+  /** A JSON object file. */
+  static JsonObject json(Path p) throws IOException {
     return JsonParser.parseString(Files.readString(p, StandardCharsets.UTF_8)).getAsJsonObject();
   }
 

@@ -57,6 +57,26 @@ final class Metrics implements AutoCloseable {
   private BufferedWriter jsonOut;
 
   /**
+   * The rows of a metrics.jsonl file, skipping a line an interruption cut.
+   *
+   * @throws IOException if the file cannot be read
+   */
+  static List<Row> read(Path jsonl) throws IOException {
+    List<Row> rows = new ArrayList<>();
+    for (String line : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        rows.add(Row.of(JsonParser.parseString(line).getAsJsonObject()));
+      } catch (RuntimeException e) {
+        // a line cut by an interruption
+      }
+    }
+    return rows;
+  }
+
+  /**
    * Opens the metrics of {@code dir}. When resuming, rows after {@code keepUpToStep} (written
    * after the checkpoint by the interrupted run) are dropped; otherwise the files start empty.
    */
@@ -65,16 +85,7 @@ final class Metrics implements AutoCloseable {
     this.jsonl = dir.resolve("metrics.jsonl");
     try {
       if (resume && Files.exists(jsonl)) {
-        for (String line : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
-          if (line.isBlank()) {
-            continue;
-          }
-          Row r;
-          try {
-            r = Row.of(JsonParser.parseString(line).getAsJsonObject());
-          } catch (RuntimeException e) {
-            continue; // a line cut by the interruption
-          }
+        for (Row r : read(jsonl)) {
           if (r.step() <= keepUpToStep) {
             rows.add(r);
           }

@@ -9,6 +9,10 @@ import java.util.Locale;
 
 /** One chart area. */
 final class PlotPanel {
+  /** Line colours for several series, in order. */
+  static final Color[] COLORS = {new Color(0x2471A3), new Color(0xC0392B),
+      new Color(0x27AE60), new Color(0x8E44AD), new Color(0xE67E22), new Color(0x17A589)};
+
   /** A white canvas with anti-aliasing and a bold title at the top left. */
   static java.awt.image.BufferedImage canvas(int w, int h, String title) {
     java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h,

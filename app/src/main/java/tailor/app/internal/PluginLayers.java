@@ -82,6 +82,15 @@ final class PluginLayers {
     return l;
   }
 
+  /** The jars directly in {@code dir}, sorted. */
+  private static List<Path> jarsIn(Path dir) {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot list " + dir + ": " + e.getMessage());
+    }
+  }
+
   /** The subfolder of a plugin folder whose jars load from a class path (not as modules). */
   static final String CLASSPATH = "classpath";
 
@@ -91,26 +100,17 @@ final class PluginLayers {
    * layer's, whose unnamed module every module of the unit reads.
    */
   private static ModuleLayer layer(Path unit) {
-    List<Path> jars = new ArrayList<>();
+    List<Path> jars = Files.isDirectory(unit) ? jarsIn(unit) : List.of(unit);
     List<java.net.URL> classpath = new ArrayList<>();
-    if (Files.isDirectory(unit)) {
-      try (Stream<Path> s = Files.list(unit)) {
-        jars.addAll(s.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList());
-      } catch (IOException e) {
-        throw new IllegalArgumentException("cannot list it: " + e.getMessage());
-      }
-      Path cp = unit.resolve(CLASSPATH);
-      if (Files.isDirectory(cp)) {
-        try (Stream<Path> s = Files.list(cp)) {
-          for (Path j : s.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList()) {
-            classpath.add(j.toUri().toURL());
-          }
-        } catch (IOException e) {
-          throw new IllegalArgumentException("cannot list " + cp + ": " + e.getMessage());
+    Path cp = unit.resolve(CLASSPATH);
+    if (Files.isDirectory(cp)) {
+      for (Path j : jarsIn(cp)) {
+        try {
+          classpath.add(j.toUri().toURL());
+        } catch (java.net.MalformedURLException e) {
+          throw new IllegalArgumentException(j + " has no URL: " + e.getMessage());
         }
       }
-    } else {
-      jars.add(unit);
     }
     ModuleFinder finder = ModuleFinder.of(jars.toArray(Path[]::new));
     Set<ModuleReference> found = finder.findAll();

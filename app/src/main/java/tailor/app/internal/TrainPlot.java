@@ -81,7 +81,8 @@ final class TrainPlot {
     return 10 * p;
   }
 
-  private static double[] ticks(double max) {
+  /** Six ticks, 0 to {@code max} in fifths. */
+  static double[] ticks(double max) {
     double[] t = new double[6];
     for (int i = 0; i < 6; i++) {
       t[i] = max * i / 5;

@@ -6,12 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -30,17 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
  * on request; runs of outdated settings are set aside; bad input is one line and exit code 2.
  */
 class ExperimentCommandTest {
-  record Run(int code, String out, String err) {}
-
-  static Run cli(String... argv) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Cli.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  static CliRun cli(String... argv) {
+    return CliRun.of(argv);
   }
 
-  static Run grid(Path dir, String... extra) {
+  static CliRun grid(Path dir, String... extra) {
     List<String> a = new ArrayList<>(List.of("experiment", "--preset", "digits-smoke", "--out",
         dir.toString(), "--threads", "1"));
     a.addAll(List.of(extra));
@@ -61,7 +52,7 @@ class ExperimentCommandTest {
   @Test
   void runsTheGridWritesTheReportAndNeverRecomputes(@TempDir Path tmp) throws IOException {
     Path dir = tmp.resolve("exp");
-    Run r = grid(dir);
+    CliRun r = grid(dir);
     assertEquals(0, r.code(), r.err());
     assertEquals(4, PRESET.cells().size());
     String md = Files.readString(dir.resolve("results.md"));
@@ -92,14 +83,14 @@ class ExperimentCommandTest {
       Path s = runDir(dir, c).resolve("summary.json");
       before.put(s, Files.getLastModifiedTime(s));
     }
-    Run again = grid(dir);
+    CliRun again = grid(dir);
     assertEquals(0, again.code(), again.err());
     assertEquals(4, again.out().lines().filter(l -> l.contains("finished, not run again")).count(), again.out());
     assertTrue(again.out().contains("4 runs, 0 run now"), again.out());
     for (Map.Entry<Path, FileTime> e : before.entrySet()) {
       assertEquals(e.getValue(), Files.getLastModifiedTime(e.getKey()), e.getKey().toString());
     }
-    Run list = grid(dir, "--list");
+    CliRun list = grid(dir, "--list");
     assertEquals(0, list.code(), list.err());
     assertEquals(4, list.out().lines().filter(l -> l.contains(" done ")).count(), list.out());
   }
@@ -121,7 +112,7 @@ class ExperimentCommandTest {
     for (Map.Entry<String, String> e : ExperimentCommand.settings(kfac, PRESET).entrySet()) {
       train.addAll(List.of("--set", e.getKey() + "=" + e.getValue()));
     }
-    Run stopped = cli(train.toArray(new String[0]));
+    CliRun stopped = cli(train.toArray(new String[0]));
     assertEquals(0, stopped.code(), stopped.err());
     assertEquals(ExperimentCommand.State.PARTIAL, ExperimentCommand.state(rd, kfac, PRESET, false));
     // A failed SGD run (as a divergence records it).
@@ -133,7 +124,7 @@ class ExperimentCommandTest {
     Files.writeString(sd.resolve("failed.json"), "{\"error\":\"training diverged at step 7 (epoch 1): "
         + "the loss is NaN\",\"wall_seconds\":1.5}");
 
-    Run r = grid(dir);
+    CliRun r = grid(dir);
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains(kfac.id() + ": resuming"), r.out());
     assertTrue(r.out().contains(sgd.id() + ": failed, not run again"), r.out());
@@ -145,7 +136,7 @@ class ExperimentCommandTest {
 
     // The resumed run ends where an uninterrupted grid run ends, bit for bit.
     Path fresh = tmp.resolve("fresh");
-    Run f = grid(fresh, "--retry-failed");
+    CliRun f = grid(fresh, "--retry-failed");
     assertEquals(0, f.code(), f.err());
     assertEquals(top1(runDir(fresh, kfac)), top1(rd), 0.0);
     // Every evaluation and every training row after the one whose window the interruption cut
@@ -156,7 +147,7 @@ class ExperimentCommandTest {
     assertEquals(testRows(runDir(fresh, kfac)), testRows(rd));
 
     // --retry-failed runs the failed cell again.
-    Run retry = grid(dir, "--retry-failed");
+    CliRun retry = grid(dir, "--retry-failed");
     assertEquals(0, retry.code(), retry.err());
     assertTrue(retry.out().contains(sgd.id() + ": running"), retry.out());
     assertTrue(Files.isRegularFile(sd.resolve("summary.json")));
@@ -172,7 +163,7 @@ class ExperimentCommandTest {
     Files.writeString(rd.resolve("cell.json"), "{\"settings\":{\"depth\":\"3\"}}");
     Files.writeString(rd.resolve("summary.json"), "{}");
     assertEquals(ExperimentCommand.State.PENDING, ExperimentCommand.state(rd, c, PRESET, false));
-    Run r = grid(dir);
+    CliRun r = grid(dir);
     assertEquals(0, r.code(), r.err());
     try (Stream<Path> s = Files.list(dir.resolve("runs"))) {
       assertEquals(1, s.filter(p -> p.getFileName().toString().startsWith(c.id() + ".old-")).count());
@@ -182,15 +173,15 @@ class ExperimentCommandTest {
 
   @Test
   void badInputIsOneLineAndExitCode2(@TempDir Path tmp) throws IOException {
-    Run unknown = cli("experiment", "--preset", "cifar-fast");
+    CliRun unknown = cli("experiment", "--preset", "cifar-fast");
     assertEquals(2, unknown.code());
     assertEquals(1, unknown.err().lines().count(), unknown.err());
     assertTrue(unknown.err().contains("cifar-quick"), unknown.err());
-    Run noData = cli("experiment", "--preset", "cifar-quick", "--out", tmp.resolve("q").toString());
+    CliRun noData = cli("experiment", "--preset", "cifar-quick", "--out", tmp.resolve("q").toString());
     assertEquals(2, noData.code());
     assertTrue(noData.err().contains("--data"), noData.err());
     assertFalse(Files.exists(tmp.resolve("q")));
-    Run none = cli("experiment");
+    CliRun none = cli("experiment");
     assertEquals(2, none.code());
     assertTrue(none.err().contains("--preset"), none.err());
     // A grid already running in the folder is refused.
@@ -198,7 +189,7 @@ class ExperimentCommandTest {
     Files.createDirectories(dir);
     try (FileChannel ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE,
         StandardOpenOption.WRITE); FileLock lock = ch.lock()) {
-      Run busy = grid(dir);
+      CliRun busy = grid(dir);
       assertEquals(2, busy.code());
       assertTrue(busy.err().contains("another tailor experiment is running"), busy.err());
     } catch (java.nio.channels.OverlappingFileLockException e) {
@@ -215,7 +206,7 @@ class ExperimentCommandTest {
     org.junit.jupiter.api.Assumptions.assumeTrue(why != null && why.startsWith("no NVIDIA GPU"),
         "a GPU is usable here");
     Path dir = tmp.resolve("exp");
-    Run r = grid(dir, "--backend", "cuda");
+    CliRun r = grid(dir, "--backend", "cuda");
     assertEquals(0, r.code(), r.err());
     assertEquals(4, r.out().lines().filter(l -> l.contains(": failed: backend cuda is not usable here")).count(),
         r.out());

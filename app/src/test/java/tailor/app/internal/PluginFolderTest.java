@@ -34,14 +34,8 @@ class PluginFolderTest {
   static Path work;
   static Path rmspropJar;
 
-  record Run(int code, String out, String err) {}
-
-  static Run cli(String... argv) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Cli.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  static CliRun cli(String... argv) {
+    return CliRun.of(argv);
   }
 
   /** Where tailor.api's classes are (a jar or a classes folder): the plugin's module path. */
@@ -58,13 +52,8 @@ class PluginFolderTest {
     try (Stream<Path> s = Files.walk(sources)) {
       s.filter(p -> p.toString().endsWith(".java")).forEach(p -> args.add(p.toString()));
     }
-    ByteArrayOutputStream log = new ByteArrayOutputStream();
-    PrintStream ps = new PrintStream(log, true, StandardCharsets.UTF_8);
-    int rc = ToolProvider.findFirst("javac").orElseThrow().run(ps, ps, args.toArray(new String[0]));
-    assertEquals(0, rc, log.toString(StandardCharsets.UTF_8));
-    rc = ToolProvider.findFirst("jar").orElseThrow().run(ps, ps, "--create", "--file", jar.toString(),
-        "-C", classes.toString(), ".");
-    assertEquals(0, rc, log.toString(StandardCharsets.UTF_8));
+    javac(args);
+    jar(jar, classes);
     return jar;
   }
 
@@ -97,7 +86,7 @@ class PluginFolderTest {
   void trainsWithTheExamplePluginAndForgetsItWhenTheJarGoes(@TempDir Path tmp) throws IOException {
     Path plugins = Files.createDirectories(tmp.resolve("plugins"));
     Path jar = Files.copy(rmspropJar, plugins.resolve(rmspropJar.getFileName()));
-    Run list = cli("plugins", "--json", "--plugin-path", plugins.toString());
+    CliRun list = cli("plugins", "--json", "--plugin-path", plugins.toString());
     assertEquals(0, list.code(), list.err());
     assertEquals("", list.err());
     JsonObject row = list.out().lines().map(l -> JsonParser.parseString(l).getAsJsonObject())
@@ -112,7 +101,7 @@ class PluginFolderTest {
     }
 
     Path out = tmp.resolve("run");
-    Run train = cli("--plugin-path", plugins.toString(), "train", "--optimizer", "rmsprop",
+    CliRun train = cli("--plugin-path", plugins.toString(), "train", "--optimizer", "rmsprop",
         "--threads", "1", "--depth", "20", "--width", "0.25", "--batch", "32", "--epochs", "3",
         "--quiet", "--out", out.toString());
     assertEquals(0, train.code(), train.err());
@@ -123,11 +112,11 @@ class PluginFolderTest {
     assertEquals(0.9, config.getAsJsonObject("values").get("optimizer.rmsprop.rho").getAsDouble());
 
     Files.delete(jar);
-    Run gone = cli("--plugin-path", plugins.toString(), "train", "--optimizer", "rmsprop", "--quiet",
+    CliRun gone = cli("--plugin-path", plugins.toString(), "train", "--optimizer", "rmsprop", "--quiet",
         "--out", tmp.resolve("run2").toString());
     assertEquals(2, gone.code());
     assertTrue(gone.err().startsWith("tailor: unknown optimizer 'rmsprop'"), gone.err());
-    Run rest = cli("plugins", "--plugin-path", plugins.toString());
+    CliRun rest = cli("plugins", "--plugin-path", plugins.toString());
     assertEquals(0, rest.code(), rest.err());
     assertFalse(rest.out().contains("rmsprop"));
     assertTrue(rest.out().contains("kfac"));
@@ -141,7 +130,7 @@ class PluginFolderTest {
     Files.write(plugins.resolve("broken.jar"), new byte[] {'P', 'K', 3, 4, 1, 2, 3});
     Files.copy(tinyPlugin("old.spi", "oldopt", "2"), plugins.resolve("old-spi.jar"));
     Files.copy(tinyPlugin("my.sgd", "sgd", "tailor.api.SpiVersion.MAJOR"), plugins.resolve("my-sgd.jar"));
-    Run r = cli("plugins", "--plugin-path", plugins.toString());
+    CliRun r = cli("plugins", "--plugin-path", plugins.toString());
     assertEquals(0, r.code(), r.err());
     List<String> warnings = r.err().lines().toList();
     assertEquals(4, warnings.size(), r.err());
@@ -160,7 +149,7 @@ class PluginFolderTest {
     assertTrue(r.out().lines().anyMatch(l -> l.contains(" sgd ") && l.contains("tailor.optimizers")), r.out());
     assertFalse(r.out().contains("oldopt"));
 
-    Run missing = cli("plugins", "--plugin-path", tmp.resolve("nope").toString());
+    CliRun missing = cli("plugins", "--plugin-path", tmp.resolve("nope").toString());
     assertEquals(2, missing.code());
     assertEquals(1, missing.err().lines().count(), missing.err());
     assertTrue(missing.err().contains("nope"), missing.err());
@@ -204,14 +193,14 @@ class PluginFolderTest {
         src.resolve("cp/demo/P.java").toString()));
     jar(unit.resolve("cp-demo.jar"), classes);
 
-    Run r = cli("plugins", "--plugin-path", tmp.resolve("plugins").toString());
+    CliRun r = cli("plugins", "--plugin-path", tmp.resolve("plugins").toString());
     assertEquals(0, r.code(), r.err());
     assertEquals("", r.err());
     assertTrue(r.out().lines().anyMatch(l -> l.startsWith("optimizer   from-classpath ")
         && l.contains("cp.demo")), r.out());
     // without its library the plugin cannot start: one warning naming it, the app runs on
     Files.delete(libJar);
-    Run broken = cli("plugins", "--plugin-path", tmp.resolve("plugins").toString());
+    CliRun broken = cli("plugins", "--plugin-path", tmp.resolve("plugins").toString());
     assertEquals(0, broken.code(), broken.err());
     assertEquals(1, broken.err().lines().count(), broken.err());
     assertTrue(broken.err().contains("cp.demo.P") || broken.err().contains("cpdemo"), broken.err());
