@@ -51,7 +51,7 @@ class TrainCommandTest {
     assertEquals("command line", config.getAsJsonObject("sources").get("depth").getAsString());
     assertEquals("tailor train default",
         config.getAsJsonObject("sources").get("optimizer.sgd.learning_rate").getAsString());
-    assertEquals(0.01, config.getAsJsonObject("values").get("optimizer.sgd.learning_rate").getAsDouble());
+    assertEquals(0.005, config.getAsJsonObject("values").get("optimizer.sgd.learning_rate").getAsDouble());
     assertEquals("kind,step,epoch,loss,top1,top5,lr,images_per_s,elapsed_s",
         Files.readAllLines(out.resolve("metrics.csv")).get(0));
     // eval reproduces the final test metrics from the checkpoint.

@@ -42,7 +42,7 @@ final class TrainCommand {
     b.append("--config JSON file or a TAILOR_<KEY> environment variable; command line > file >\n");
     b.append("environment > default. Optimizer settings: --set optimizer.<name>.<key>=v, or the\n");
     b.append("shorthands --lr, --schedule, --warmup, --weight-decay, --momentum, --nesterov.\n");
-    b.append("SGD starts at lr 0.01 here (its preset 0.1 is the paper's, for batch 1024 on ImageNet).\n\n");
+    b.append("SGD starts at lr 0.005 here (its preset 0.1 is the paper's, for batch 1024 on ImageNet).\n\n");
     b.append("settings:\n");
     for (RunConfig.Key k : RunConfig.KEYS) {
       b.append(String.format(Locale.ROOT, "  --%-18s %-10s %s%n", k.name().replace('_', '-'),
