@@ -209,6 +209,40 @@ public abstract class BackendContract {
     assertEquals(2 * 11 * 3, first, 1e-12);
   }
 
+  /**
+   * Gradients survive a garbage collection between the forward and the backward pass: every
+   * number the forward pass scales by must stay alive until backward reads it. (DJL's
+   * NDArray.mul(Number) kept it in a direct buffer that nothing referenced after the product;
+   * once collected, backward read what free() had written there.)
+   */
+  @Test
+  public void gradientsSurviveACollectionBetweenForwardAndBackward() throws InterruptedException {
+    ShapedActivation phi = ShapedActivation.of(Activations.byName("leaky_relu"),
+        Map.of(ShapeParam.INPUT_SCALE, 1.1, ShapeParam.OUTPUT_SCALE, 1.3756))
+        .with(ShapeParam.NEGATIVE_SLOPE, 0.25);
+    double[] xs = {-1.5, -0.2, 0.3, 2.0};
+    Tensor x = session.parameter(xs, xs.length);
+    session.backward(() -> {
+      Tensor loss = session.meanSquare(session.axpby(0.8, session.activation(x, phi), 0.6, x));
+      for (int i = 0; i < 3; i++) {
+        System.gc();
+        try {
+          Thread.sleep(100); // the collector's cleaner thread frees unreachable direct buffers
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return loss;
+    });
+    double[] grad = x.gradient().toArray();
+    for (int i = 0; i < xs.length; i++) {
+      double y = 0.8 * phi.value(xs[i]) + 0.6 * xs[i];
+      double d = 2 * y * (0.8 * phi.derivative(xs[i]) + 0.6) / xs.length;
+      assertEquals(d, grad[i], 1e-12 * Math.max(1, Math.abs(d)), "gradient at " + xs[i]);
+    }
+    session.release(x);
+  }
+
   /** Every base activation: values and derivatives equal the double-precision definitions. */
   @ParameterizedTest
   @ValueSource(strings = {"tanh", "softplus", "leaky_relu", "relu", "selu", "elu", "swish",

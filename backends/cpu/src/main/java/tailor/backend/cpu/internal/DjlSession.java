@@ -82,7 +82,21 @@ final class DjlSession implements BackendSession {
     return new DjlTensor(a, false);
   }
 
+  /**
+   * A tensor in libtorch's own memory holding {@code data}. DJL wraps a host array as a tensor
+   * over a direct buffer that only the wrapping NDArray keeps reachable; a view of it (a
+   * reshape, a slice) or a tensor autograd saved from it does not, so once the wrapper is
+   * released the collector may free the memory under them (see {@link #scalarOp}). The copy
+   * costs one pass over the data.
+   */
   private NDArray create(double[] data, int... shape) {
+    try (NDArray wrapped = wrapHost(data, shape)) {
+      return wrapped.duplicate();
+    }
+  }
+
+  /** A tensor reading {@code data}'s direct copy in place: only for use before it is closed. */
+  private NDArray wrapHost(double[] data, int... shape) {
     long n = 1;
     long[] s = new long[shape.length];
     for (int i = 0; i < shape.length; i++) {
@@ -126,7 +140,7 @@ final class DjlSession implements BackendSession {
     // A fresh engine array per call. Reusing one direct buffer for every upload (libtorch
     // reading it in place) cut the garbage, but runs then occasionally diverged from identical
     // runs (a resume test caught it); the plain copy is deterministic.
-    try (NDArray v = create(data, ((DjlTensor) parameter).shape())) {
+    try (NDArray v = wrapHost(data, ((DjlTensor) parameter).shape())) {
       a.set(new ai.djl.ndarray.index.NDIndex(":"), v);
     }
   }
@@ -349,11 +363,33 @@ final class DjlSession implements BackendSession {
     return wrap(tapped(xs, y, tap));
   }
 
+  /**
+   * {@code op(x, v)} with v as a scalar tensor in libtorch's own memory. DJL's NDArray.mul(Number),
+   * div(Number), pow(Number) and kin wrap the number in a tensor over a direct buffer and close
+   * that wrapper right after the op, but autograd keeps the tensor for the backward pass (a
+   * product saves its other factor) and nothing keeps the buffer: when the collector ran between
+   * the forward and backward passes it freed the scalar, and backward multiplied by whatever
+   * then occupied that memory. Identical runs drifted apart at random (rarely: a K-FAC resume
+   * test failed in CI about once in ten runs; with System.gc() in a loop, 9 of 10 SGD and K-FAC
+   * runs went astray and some stopped on non-finite values; none with this form). Every
+   * number that meets a tensor needing gradients goes through here.
+   */
+  static NDArray scalarOp(NDArray x, double v, java.util.function.BinaryOperator<NDArray> op) {
+    try (NDArray wrapped = x.getManager().create(v); NDArray owned = wrapped.duplicate()) {
+      return op.apply(x, owned);
+    }
+  }
+
+  /** x * v, safely: see {@link #scalarOp}. */
+  static NDArray times(NDArray x, double v) {
+    return scalarOp(x, v, NDArray::mul);
+  }
+
   @Override
   public Tensor activation(Tensor x, ShapedActivation phi) {
     NDArray u = nd(x);
     if (phi.inputScale() != 1.0) {
-      u = u.mul(phi.inputScale());
+      u = times(u, phi.inputScale());
     }
     if (phi.inputShift() != 0.0) {
       u = u.add(phi.inputShift());
@@ -363,7 +399,7 @@ final class DjlSession implements BackendSession {
       v = v.add(phi.outputShift());
     }
     if (phi.outputScale() != 1.0) {
-      v = v.mul(phi.outputScale());
+      v = times(v, phi.outputScale());
     }
     return wrap(v);
   }
@@ -392,7 +428,7 @@ final class DjlSession implements BackendSession {
       case "erf":
         return erf(u);
       case "bentid":
-        return u.square().add(1).sqrt().sub(1).div(2).add(u);
+        return scalarOp(u.square().add(1).sqrt().sub(1), 2, NDArray::div).add(u);
       case "atan":
         return u.atan();
       case "asinh": {
@@ -409,11 +445,11 @@ final class DjlSession implements BackendSession {
         return u.div(u.abs().add(1));
       case "gelu": {
         double k = Math.sqrt(2.0 / Math.PI);
-        NDArray inner = u.add(u.pow(3).mul(0.044715)).mul(k);
-        return u.mul(inner.tanh().add(1)).mul(0.5);
+        NDArray inner = times(u.add(times(scalarOp(u, 3, NDArray::pow), 0.044715)), k);
+        return times(u.mul(inner.tanh().add(1)), 0.5);
       }
       case "gelu_exact":
-        return u.mul(erf(u.div(Math.sqrt(2.0))).add(1)).div(2);
+        return scalarOp(u.mul(erf(scalarOp(u, Math.sqrt(2.0), NDArray::div)).add(1)), 2, NDArray::div);
       default:
         throw TailorException.user("the cpu backend has no activation '" + name
             + "'; it implements the 16 built-in ones");
@@ -449,13 +485,13 @@ final class DjlSession implements BackendSession {
     NDArray erfc = x2.neg().exp().div(ax.mul(Math.sqrt(Math.PI))).mul(series);
     NDArray tail = erfc.neg().add(1).mul(xs.sign());
     NDArray y = NDArrays.where(xs.abs().gt(limit), tail, core);
-    NDArray slope = x.square().neg().exp().mul(2 / Math.sqrt(Math.PI));
+    NDArray slope = times(x.square().neg().exp(), 2 / Math.sqrt(Math.PI));
     return y.add(x.sub(xs).mul(slope.stopGradient()));
   }
 
   private static NDArray elu(NDArray u, double alpha, double lambda) {
-    NDArray neg = u.exp().sub(1).mul(alpha);
-    return NDArrays.where(u.lt(0), neg, u).mul(lambda);
+    NDArray neg = times(u.exp().sub(1), alpha);
+    return times(NDArrays.where(u.lt(0), neg, u), lambda);
   }
 
   @Override
@@ -473,8 +509,8 @@ final class DjlSession implements BackendSession {
   @Override
   public Tensor axpby(double a, Tensor x, double b, Tensor y) {
     return scoped(() -> {
-      NDArray xs = a == 1.0 ? nd(x) : nd(x).mul(a);
-      NDArray ys = b == 1.0 ? nd(y) : nd(y).mul(b);
+      NDArray xs = a == 1.0 ? nd(x) : times(nd(x), a);
+      NDArray ys = b == 1.0 ? nd(y) : times(nd(y), b);
       return xs.add(ys);
     });
   }
@@ -486,7 +522,7 @@ final class DjlSession implements BackendSession {
     }
     NDArray xs = nd(x);
     NDArray keep = manager.randomUniform(0f, 1f, xs.getShape(), djlType).gte(p).toType(djlType, false);
-    return wrap(xs.mul(keep).div(1.0 - p));
+    return wrap(scalarOp(xs.mul(keep), 1.0 - p, NDArray::div));
   }
 
   @Override
