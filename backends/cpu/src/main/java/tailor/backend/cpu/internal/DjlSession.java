@@ -137,10 +137,29 @@ final class DjlSession implements BackendSession {
   @Override
   public void assign(Tensor parameter, double[] data) {
     NDArray a = nd(parameter);
-    // A fresh engine array per call. Reusing one direct buffer for every upload (libtorch
-    // reading it in place) cut the garbage, but runs then occasionally diverged from identical
-    // runs (a resume test caught it); the plain copy is deterministic.
-    try (NDArray v = wrapHost(data, ((DjlTensor) parameter).shape())) {
+    if (a.size() != data.length) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "%d values for a parameter of shape %s", data.length, a.getShape()));
+    }
+    // Through the reused staging buffer, which libtorch reads in place (and copies from before
+    // this returns): an optimizer step assigns every parameter, and fresh arrays and buffers
+    // each time were garbage by the 100 MB.
+    int width = djlType == DataType.FLOAT64 ? 8 : 4;
+    java.nio.ByteBuffer view = staging(UP, (long) data.length * width);
+    if (width == 8) {
+      view.asDoubleBuffer().put(data);
+    } else {
+      java.nio.FloatBuffer f = view.asFloatBuffer();
+      float[] chunk = CHUNK.get();
+      for (int off = 0; off < data.length; off += chunk.length) {
+        int len = Math.min(chunk.length, data.length - off);
+        for (int j = 0; j < len; j++) {
+          chunk[j] = (float) data[off + j];
+        }
+        f.put(off, chunk, 0, len);
+      }
+    }
+    try (NDArray v = manager.create(view, a.getShape(), djlType)) {
       a.set(new ai.djl.ndarray.index.NDIndex(":"), v);
     }
   }
@@ -276,9 +295,9 @@ final class DjlSession implements BackendSession {
   /**
    * The elements widened into the first elements of {@code into}, from DJL's byte copy through
    * a reused float chunk (no float[] of the whole tensor). A download through a reused direct
-   * buffer (a tensor viewing it) was 4x faster but made training runs occasionally take a
-   * different, repeatable trajectory (2 runs in 6 from step 21 of the same digits run), so it
-   * is not used.
+   * buffer, as {@link #assign} uploads, was 4x faster; it was dropped when training runs drifted
+   * apart, which was the collector freeing DJL's scalars (see {@link #scalarOp}), and has not
+   * been measured again.
    */
   static void hostInto(NDArray a, double[] into) {
     int n = Math.toIntExact(a.size());
@@ -311,6 +330,22 @@ final class DjlSession implements BackendSession {
 
   /** Per-thread widening chunk for {@link #hostInto} (1 MB, so never one of G1's humongous objects). */
   private static final ThreadLocal<float[]> CHUNK = ThreadLocal.withInitial(() -> new float[1 << 18]);
+
+  /** Per-thread direct buffer of {@link #assign}, grown to the largest parameter. */
+  private static final ThreadLocal<java.nio.ByteBuffer[]> UP =
+      ThreadLocal.withInitial(() -> new java.nio.ByteBuffer[1]);
+
+  /** A native-order view of exactly {@code bytes} bytes of this thread's staging buffer. */
+  static java.nio.ByteBuffer staging(ThreadLocal<java.nio.ByteBuffer[]> which, long bytes) {
+    java.nio.ByteBuffer[] holder = which.get();
+    if (holder[0] == null || holder[0].capacity() < bytes) {
+      holder[0] = java.nio.ByteBuffer.allocateDirect(Math.toIntExact(bytes));
+    }
+    java.nio.ByteBuffer view = holder[0].duplicate();
+    view.clear().limit(Math.toIntExact(bytes));
+    return view.slice().order(java.nio.ByteOrder.nativeOrder());
+  }
+
 
   @Override
   public void reseed(long seed) {
@@ -718,28 +753,53 @@ final class DjlSession implements BackendSession {
     if (r.getShape().dimension() != 2) {
       throw new IllegalArgumentException("accumulateSecondMoment needs rows [r, d], got " + r.getShape());
     }
+    long count = r.getShape().get(0);
     long d = r.getShape().get(1);
     long dt = homogeneous ? d + 1 : d;
     if (!t.getShape().equals(new Shape(dt, dt))) {
       throw new IllegalArgumentException("accumulateSecondMoment: target " + t.getShape()
           + " for rows " + r.getShape() + (homogeneous ? " with the bias coordinate" : ""));
     }
-    // The fresh moment, then whole-tensor in-place ops. Adding the gram's blocks into views of
-    // the target (no d x d temporary) made K-FAC runs nondeterministic: about 1 digits run in 8
-    // diverged from identical runs, 0 of 24 with this form; the cause is not understood.
+    double c = weight / count;
     try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
       scope.suppressNotUsedWarning();
-      NDArray fresh = nd(secondMoment(rows, homogeneous));
-      t.muli(decay).addi(fresh.muli(weight));
-      fresh.close();
+      long[] cut = blockCuts(d);
+      int k = cut.length - 1;
+      NDArray[] cols = new NDArray[k];
+      for (int i = 0; i < k; i++) {
+        cols[i] = k == 1 ? r : r.get(new ai.djl.ndarray.index.NDIndex(":, " + cut[i] + ":" + cut[i + 1]));
+      }
+      // One contiguous pass scales the target; then only the blocks on and above the diagonal
+      // are multiplied, each added in place to its slice (and its transpose to the mirror).
+      if (decay != 1.0) {
+        t.muli(decay);
+      }
+      for (int i = 0; i < k; i++) {
+        for (int j = i; j < k; j++) {
+          NDArray b = cols[i].transpose().matMul(cols[j]).muli(c);
+          addInto(t, cut[i], cut[i + 1], cut[j], cut[j + 1], b);
+          if (j > i) {
+            addInto(t, cut[j], cut[j + 1], cut[i], cut[i + 1], b.transpose());
+          }
+        }
+      }
+      if (homogeneous) {
+        NDArray sums = r.sum(new int[] {0}).muli(c);
+        addInto(t, 0, d, d, d + 1, sums.reshape(d, 1));
+        addInto(t, d, d + 1, 0, d, sums.reshape(1, d));
+        addInto(t, d, d + 1, d, d + 1, manager.ones(new Shape(1, 1), r.getDataType()).muli(count * c));
+      }
     }
   }
 
-
+  /** t[r0:r1, c0:c1] += b, in place (through a view of t). */
+  private static void addInto(NDArray t, long r0, long r1, long c0, long c1, NDArray b) {
+    t.get(new ai.djl.ndarray.index.NDIndex(r0 + ":" + r1 + ", " + c0 + ":" + c1)).addi(b);
+  }
 
   /**
-   * Column cuts for {@link #gram}: k blocks of at least 256 columns, at most 8 (one block below
-   * 512 columns).
+   * Column cuts for {@link #gram} and {@link #accumulateSecondMoment}: k blocks of at least 256
+   * columns, at most 8 (one block below 512 columns).
    */
   private static long[] blockCuts(long d) {
     int k = (int) Math.max(1, Math.min(8, d / 256));
