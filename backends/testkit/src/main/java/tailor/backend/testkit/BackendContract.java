@@ -209,6 +209,21 @@ public abstract class BackendContract {
     assertEquals(2 * 11 * 3, first, 1e-12);
   }
 
+  /** A pass whose gradients overflowed leaves nothing behind: the next pass starts from zero. */
+  @Test
+  public void aNonFiniteGradientDoesNotPoisonTheNextPass() {
+    Tensor w = session.parameter(new double[] {1.0, 2.0}, 1, 2);
+    Tensor bad = session.tensor(new double[] {Double.POSITIVE_INFINITY, 4.0}, 1, 2);
+    Tensor x = session.tensor(new double[] {3.0, 4.0}, 1, 2);
+    session.backward(() -> session.meanSquare(session.dense(bad, w, null, null)));
+    assertTrue(!Double.isFinite(w.gradient().toArray()[0]), "the first pass should overflow");
+    session.backward(() -> session.meanSquare(session.dense(x, w, null, null)));
+    assertEquals(2 * 11 * 3, w.gradient().toArray()[0], 1e-12);
+    session.release(w);
+    session.release(bad);
+    session.release(x);
+  }
+
   /**
    * Gradients survive a garbage collection between the forward and the backward pass: every
    * number the forward pass scales by must stay alive until backward reads it. (DJL's

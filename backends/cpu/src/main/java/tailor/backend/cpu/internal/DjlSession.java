@@ -197,9 +197,10 @@ final class DjlSession implements BackendSession {
   private void zeroGradients() {
     for (DjlTensor p : parameters) {
       if (p.array.hasGradient()) {
-        NDArray g = p.array.getGradient();
-        g.subi(g);
-        g.close();
+        try (NDArray g = p.array.getGradient()) {
+          // a fill, not g - g: that leaves NaN wherever a diverged step left Inf or NaN
+          g.set(new ai.djl.ndarray.index.NDIndex(":"), 0);
+        }
       }
     }
   }
@@ -312,7 +313,16 @@ final class DjlSession implements BackendSession {
     if (n == 0) {
       return;
     }
-    java.nio.ByteBuffer buf = a.toByteBuffer();
+    java.nio.ByteBuffer buf;
+    if (a.getDevice().equals(ai.djl.Device.cpu())) {
+      buf = a.toByteBuffer();
+    } else {
+      // DJL's toByteBuffer copies a device tensor to the host and leaves that copy attached to
+      // the session until it closes: every download of a step would pile up.
+      try (NDArray host = a.toDevice(ai.djl.Device.cpu(), true)) {
+        buf = host.toByteBuffer();
+      }
+    }
     if (type == DataType.FLOAT64) {
       buf.asDoubleBuffer().get(into, 0, n);
       return;
