@@ -5,8 +5,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /** One tailor command line run in-process, with what it printed and its exit code. */
-record CliRun(int code, String out, String err) {
-  static CliRun of(String... argv) {
+public record CliRun(int code, String out, String err) {
+  public static CliRun of(String... argv) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code = Cli.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8),

@@ -145,7 +145,7 @@ final class DjlSession implements BackendSession {
     // this returns): an optimizer step assigns every parameter, and fresh arrays and buffers
     // each time were garbage by the 100 MB.
     int width = djlType == DataType.FLOAT64 ? 8 : 4;
-    java.nio.ByteBuffer view = staging(UP, (long) data.length * width);
+    java.nio.ByteBuffer view = staging((long) data.length * width);
     if (width == 8) {
       view.asDoubleBuffer().put(data);
     } else {
@@ -346,8 +346,8 @@ final class DjlSession implements BackendSession {
       ThreadLocal.withInitial(() -> new java.nio.ByteBuffer[1]);
 
   /** A native-order view of exactly {@code bytes} bytes of this thread's staging buffer. */
-  static java.nio.ByteBuffer staging(ThreadLocal<java.nio.ByteBuffer[]> which, long bytes) {
-    java.nio.ByteBuffer[] holder = which.get();
+  private static java.nio.ByteBuffer staging(long bytes) {
+    java.nio.ByteBuffer[] holder = UP.get();
     if (holder[0] == null || holder[0].capacity() < bytes) {
       holder[0] = java.nio.ByteBuffer.allocateDirect(Math.toIntExact(bytes));
     }
@@ -355,7 +355,6 @@ final class DjlSession implements BackendSession {
     view.clear().limit(Math.toIntExact(bytes));
     return view.slice().order(java.nio.ByteOrder.nativeOrder());
   }
-
 
   @Override
   public void reseed(long seed) {
@@ -775,10 +774,7 @@ final class DjlSession implements BackendSession {
       scope.suppressNotUsedWarning();
       long[] cut = blockCuts(d);
       int k = cut.length - 1;
-      NDArray[] cols = new NDArray[k];
-      for (int i = 0; i < k; i++) {
-        cols[i] = k == 1 ? r : r.get(new ai.djl.ndarray.index.NDIndex(":, " + cut[i] + ":" + cut[i + 1]));
-      }
+      NDArray[] cols = columnBlocks(r, cut);
       // One contiguous pass scales the target; then only the blocks on and above the diagonal
       // are multiplied, each added in place to its slice (and its transpose to the mirror).
       if (decay != 1.0) {
@@ -820,6 +816,16 @@ final class DjlSession implements BackendSession {
     return cut;
   }
 
+  /** x's columns cut[i]..cut[i + 1] as views (x itself when there is one block). */
+  private static NDArray[] columnBlocks(NDArray x, long[] cut) {
+    int k = cut.length - 1;
+    NDArray[] cols = new NDArray[k];
+    for (int i = 0; i < k; i++) {
+      cols[i] = k == 1 ? x : x.get(new ai.djl.ndarray.index.NDIndex(":, " + cut[i] + ":" + cut[i + 1]));
+    }
+    return cols;
+  }
+
   /**
    * X^T X. Wide matrices are split into column blocks and only the blocks on and above the
    * diagonal are multiplied (the others are their transposes): k blocks cost (k + 1) / 2k of
@@ -831,10 +837,7 @@ final class DjlSession implements BackendSession {
     if (k < 2) {
       return x.transpose().matMul(x);
     }
-    NDArray[] cols = new NDArray[k];
-    for (int i = 0; i < k; i++) {
-      cols[i] = x.get(new ai.djl.ndarray.index.NDIndex(":, " + cut[i] + ":" + cut[i + 1]));
-    }
+    NDArray[] cols = columnBlocks(x, cut);
     NDArray[][] blocks = new NDArray[k][k];
     for (int i = 0; i < k; i++) {
       for (int j = i; j < k; j++) {
