@@ -181,7 +181,7 @@ final class ExperimentCommand {
     Map<String, String> s = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : p.base().entrySet()) {
       // the shared settings name every optimizer's keys; a run takes its own optimizer's
-      if (!e.getKey().startsWith("optimizer.") || e.getKey().startsWith("optimizer." + c.optimizer() + ".")) {
+      if (Experiment.appliesTo(e.getKey(), c.optimizer())) {
         s.put(e.getKey(), e.getValue());
       }
     }

@@ -172,6 +172,34 @@ class ExperimentCommandTest {
   }
 
   @Test
+  void eachRunGetsOnlyItsOwnOptimizersSettingsAndTheArchitecturesOverrideTheShared() {
+    // tailor train rejects another optimizer's keys, so every cell of every preset must be clean.
+    for (String name : Experiment.NAMES) {
+      Experiment.Preset p = Experiment.preset(name, "test");
+      for (Experiment.Cell c : p.cells()) {
+        for (String key : ExperimentCommand.settings(c, p).keySet()) {
+          assertTrue(!key.startsWith("optimizer.") || key.startsWith("optimizer." + c.optimizer() + "."),
+              name + " " + c.id() + ": " + key);
+        }
+      }
+    }
+    // cifar-quick runs depth 101 at its own learning rates, depth 50 at the shared ones.
+    Experiment.Preset quick = Experiment.preset("cifar-quick", "test");
+    Map<String, String> deepKfac = ExperimentCommand.settings(
+        quick.cell(Experiment.TAT90, quick.archs().get(1), "kfac"), quick);
+    Map<String, String> deepSgd = ExperimentCommand.settings(
+        quick.cell(Experiment.EOC, quick.archs().get(1), "sgd"), quick);
+    Map<String, String> shallowKfac = ExperimentCommand.settings(
+        quick.cell(Experiment.TAT90, quick.archs().get(0), "kfac"), quick);
+    assertEquals("101", deepKfac.get("depth"));
+    assertEquals("0.0001", deepKfac.get("optimizer.kfac.learning_rate"));
+    assertEquals("0.003", deepSgd.get("optimizer.sgd.learning_rate"));
+    assertEquals("50", shallowKfac.get("depth"));
+    assertEquals(quick.base().get("optimizer.kfac.learning_rate"),
+        shallowKfac.get("optimizer.kfac.learning_rate"));
+  }
+
+  @Test
   void badInputIsOneLineAndExitCode2(@TempDir Path tmp) throws IOException {
     CliRun unknown = cli("experiment", "--preset", "cifar-fast");
     assertEquals(2, unknown.code());
