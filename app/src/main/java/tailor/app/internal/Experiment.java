@@ -114,6 +114,9 @@ final class Experiment {
     // at step 80, SGD's went to NaN at step 51); a third of them trains it. The paper, too, tunes
     // the learning rate per network.
     Arch v101 = with(vanilla(101), DEPTH_101_RATES);
+    // Depth 50 at the same rates, so that depth is compared at one step size.
+    Arch v50slow = with(vanilla(50), "vanilla50-rates101", "vanilla ResNet-50 (w=0), depth-101 rates",
+        DEPTH_101_RATES);
     Arch r50 = rescaled(50);
     Arch bn50 = batchNorm(50);
     Map<String, String> base = cifarBase();
@@ -148,13 +151,18 @@ final class Experiment {
     }
     add(cells, TAT90, r50, "lars");
     add(cells, BN_RELU, bn50, "lars");
+    for (String o : List.of("kfac", "sgd")) {
+      add(cells, TAT90, v50slow, o);
+      add(cells, EOC, v50slow, o);
+    }
     return new Preset("cifar-quick",
         "the TAT paper's CIFAR-10 comparison at a scale one 2-core CPU runs in about 4 hours",
         "width 0.125 (8 base channels instead of 64), 2 epochs instead of the paper's full "
             + "schedule, one seed, fixed untuned optimizer settings (no learning-rate or damping "
-            + "search; depth 101 at a third of the depth-50 learning rates, at which it trains), "
-            + "depth 101 only for TAT (eta 0.9), EOC and DKS, LARS only at depth 50",
-        true, List.of(TAT90, TAT95, EOC, DKS, LRELU, BN_RELU), List.of(v50, v101, r50, bn50), opts,
+            + "search; depth 101 at a third of the depth-50 learning rates, at which it trains, and TAT "
+            + "and EOC at depth 50 at those rates too), depth 101 only for TAT (eta 0.9), EOC and DKS, LARS only at depth 50",
+        true, List.of(TAT90, TAT95, EOC, DKS, LRELU, BN_RELU), List.of(v50, v50slow, v101, r50, bn50),
+        opts,
         cells, base, "about 4 hours on 2 cores (measured: see results.md)");
   }
 
@@ -291,9 +299,14 @@ final class Experiment {
 
   /** The architecture with settings of its own (e.g. learning rates for its depth). */
   private static Arch with(Arch a, String... kv) {
+    return with(a, a.id(), a.label(), kv);
+  }
+
+  /** The same, as a separate architecture of the grid (its own id and row label). */
+  private static Arch with(Arch a, String id, String label, String... kv) {
     Map<String, String> s = new LinkedHashMap<>(a.settings());
     s.putAll(ordered(kv));
-    return new Arch(a.id(), a.label(), java.util.Collections.unmodifiableMap(s));
+    return new Arch(id, label, java.util.Collections.unmodifiableMap(s));
   }
 
   private static void add(List<Cell> cells, Method m, Arch a, String optimizer) {

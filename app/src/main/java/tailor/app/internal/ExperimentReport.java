@@ -303,21 +303,49 @@ final class ExperimentReport {
         }
       }
     }
+    // Every shallower vanilla network against every deeper one; a pair that differs in more than
+    // the depth (e.g. learning rates set for the deeper one) says so.
     List<Experiment.Arch> vanilla = preset.archs().stream().filter(a -> a.id().startsWith("vanilla")).toList();
-    for (int i = 0; i + 1 < vanilla.size(); i++) {
-      Experiment.Arch shallow = vanilla.get(i);
-      Experiment.Arch deep = vanilla.get(i + 1);
-      for (Experiment.Method m : List.of(tat, Experiment.EOC, Experiment.DKS)) {
-        for (String o : preset.optimizers()) {
-          String d = diff(results, preset.cell(m, deep, o), preset.cell(m, shallow, o));
-          if (d != null) {
-            out.add(String.format(Locale.ROOT, "Depth (%s, %s): %s vs %s: the deeper net %s.", m.label(),
-                optimizerLabel(o), deep.label(), shallow.label(), d));
+    for (Experiment.Arch shallow : vanilla) {
+      for (Experiment.Arch deep : vanilla) {
+        if (depth(deep) <= depth(shallow)) {
+          continue;
+        }
+        for (Experiment.Method m : List.of(tat, Experiment.EOC, Experiment.DKS)) {
+          for (String o : preset.optimizers()) {
+            String d = diff(results, preset.cell(m, deep, o), preset.cell(m, shallow, o));
+            if (d != null) {
+              out.add(String.format(Locale.ROOT, "Depth (%s, %s): %s vs %s: the deeper net %s.%s",
+                  m.label(), optimizerLabel(o), deep.label(), shallow.label(), d,
+                  otherDifferences(shallow, deep, o)));
+            }
           }
         }
       }
     }
     return out;
+  }
+
+  private static int depth(Experiment.Arch a) {
+    return Integer.parseInt(a.settings().getOrDefault("depth", "0"));
+  }
+
+  /** " Not only the depth differs: ..." for the settings (of this optimizer) two networks do not share. */
+  private String otherDifferences(Experiment.Arch shallow, Experiment.Arch deep, String optimizer) {
+    java.util.Set<String> keys = new java.util.TreeSet<>(shallow.settings().keySet());
+    keys.addAll(deep.settings().keySet());
+    List<String> diffs = new ArrayList<>();
+    for (String k : keys) {
+      if (k.equals("depth") || !Experiment.appliesTo(k, optimizer)) {
+        continue;
+      }
+      String x = shallow.settings().getOrDefault(k, preset.base().get(k));
+      String y = deep.settings().getOrDefault(k, preset.base().get(k));
+      if (!java.util.Objects.equals(x, y)) {
+        diffs.add(k + " " + y + " vs " + x);
+      }
+    }
+    return diffs.isEmpty() ? "" : " Not only the depth differs: " + String.join(", ", diffs) + ".";
   }
 
   /** "52.10% vs 40.30%, +11.80 points", or null unless both finished. */

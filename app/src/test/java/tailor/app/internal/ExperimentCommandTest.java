@@ -185,12 +185,21 @@ class ExperimentCommandTest {
     }
     // cifar-quick runs depth 101 at its own learning rates, depth 50 at the shared ones.
     Experiment.Preset quick = Experiment.preset("cifar-quick", "test");
+    Map<String, Experiment.Arch> archs = new java.util.HashMap<>();
+    quick.archs().forEach(a -> archs.put(a.id(), a));
     Map<String, String> deepKfac = ExperimentCommand.settings(
-        quick.cell(Experiment.TAT90, quick.archs().get(1), "kfac"), quick);
+        quick.cell(Experiment.TAT90, archs.get("vanilla101"), "kfac"), quick);
     Map<String, String> deepSgd = ExperimentCommand.settings(
-        quick.cell(Experiment.EOC, quick.archs().get(1), "sgd"), quick);
+        quick.cell(Experiment.EOC, archs.get("vanilla101"), "sgd"), quick);
     Map<String, String> shallowKfac = ExperimentCommand.settings(
-        quick.cell(Experiment.TAT90, quick.archs().get(0), "kfac"), quick);
+        quick.cell(Experiment.TAT90, archs.get("vanilla50"), "kfac"), quick);
+    // ... and depth 50 again at the depth-101 rates: the two differ in the depth only.
+    Map<String, String> shallowSlow = new java.util.HashMap<>(ExperimentCommand.settings(
+        quick.cell(Experiment.TAT90, archs.get("vanilla50-rates101"), "kfac"), quick));
+    Map<String, String> deep = new java.util.HashMap<>(deepKfac);
+    assertEquals("50", shallowSlow.remove("depth"));
+    deep.remove("depth");
+    assertEquals(deep, shallowSlow);
     assertEquals("101", deepKfac.get("depth"));
     assertEquals("0.0001", deepKfac.get("optimizer.kfac.learning_rate"));
     assertEquals("0.003", deepSgd.get("optimizer.sgd.learning_rate"));
