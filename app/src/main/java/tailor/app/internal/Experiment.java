@@ -159,11 +159,11 @@ final class Experiment {
         "the TAT paper's CIFAR-10 comparison at a scale one 2-core CPU runs in about 4 hours",
         "width 0.125 (8 base channels instead of 64), 2 epochs instead of the paper's full "
             + "schedule, one seed, fixed untuned optimizer settings (no learning-rate or damping "
-            + "search; depth 101 at a third of the depth-50 learning rates, at which it trains, and TAT "
-            + "and EOC at depth 50 at those rates too), depth 101 only for TAT (eta 0.9), EOC and DKS, LARS only at depth 50",
-        true, List.of(TAT90, TAT95, EOC, DKS, LRELU, BN_RELU), List.of(v50, v50slow, v101, r50, bn50),
-        opts,
-        cells, base, "about 4 hours on 2 cores (measured: see results.md)");
+            + "search; depth 101 at a third of the depth-50 learning rates, at which it trains, "
+            + "and TAT and EOC at depth 50 at those rates too), depth 101 only for TAT (eta 0.9), "
+            + "EOC and DKS, LARS only at depth 50",
+        true, List.of(TAT90, TAT95, EOC, DKS, LRELU, BN_RELU),
+        List.of(v50, v50slow, v101, r50, bn50), opts, cells, base, "about 4 hours on 2 cores (measured: see results.md)");
   }
 
   private static Preset cifarSmoke() {

@@ -313,11 +313,13 @@ final class ExperimentReport {
         }
         for (Experiment.Method m : List.of(tat, Experiment.EOC, Experiment.DKS)) {
           for (String o : preset.optimizers()) {
-            String d = diff(results, preset.cell(m, deep, o), preset.cell(m, shallow, o));
+            Experiment.Cell deepCell = preset.cell(m, deep, o);
+            Experiment.Cell shallowCell = preset.cell(m, shallow, o);
+            String d = diff(results, deepCell, shallowCell);
             if (d != null) {
               out.add(String.format(Locale.ROOT, "Depth (%s, %s): %s vs %s: the deeper net %s.%s",
                   m.label(), optimizerLabel(o), deep.label(), shallow.label(), d,
-                  otherDifferences(shallow, deep, o)));
+                  otherDifferences(shallowCell, deepCell)));
             }
           }
         }
@@ -330,19 +332,17 @@ final class ExperimentReport {
     return Integer.parseInt(a.settings().getOrDefault("depth", "0"));
   }
 
-  /** " Not only the depth differs: ..." for the settings (of this optimizer) two networks do not share. */
-  private String otherDifferences(Experiment.Arch shallow, Experiment.Arch deep, String optimizer) {
-    java.util.Set<String> keys = new java.util.TreeSet<>(shallow.settings().keySet());
-    keys.addAll(deep.settings().keySet());
+  /** " Not only the depth differs: ..." for the settings the two runs are given that differ. */
+  private String otherDifferences(Experiment.Cell shallow, Experiment.Cell deep) {
+    Map<String, String> x = ExperimentCommand.settings(shallow, preset);
+    Map<String, String> y = ExperimentCommand.settings(deep, preset);
+    java.util.Set<String> keys = new java.util.TreeSet<>(x.keySet());
+    keys.addAll(y.keySet());
+    keys.remove("depth");
     List<String> diffs = new ArrayList<>();
     for (String k : keys) {
-      if (k.equals("depth") || !Experiment.appliesTo(k, optimizer)) {
-        continue;
-      }
-      String x = shallow.settings().getOrDefault(k, preset.base().get(k));
-      String y = deep.settings().getOrDefault(k, preset.base().get(k));
-      if (!java.util.Objects.equals(x, y)) {
-        diffs.add(k + " " + y + " vs " + x);
+      if (!java.util.Objects.equals(x.get(k), y.get(k))) {
+        diffs.add(k + " " + y.get(k) + " vs " + x.get(k));
       }
     }
     return diffs.isEmpty() ? "" : " Not only the depth differs: " + String.join(", ", diffs) + ".";
