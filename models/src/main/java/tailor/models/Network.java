@@ -36,6 +36,12 @@ public final class Network {
    */
   public record TappedLayer(LayerTap tap, int weight, int bias, int kernel, int stride) {}
 
+  /**
+   * A batch-norm layer's scale and shift with its tap (x_hat and the gradient at the scaled
+   * output) and their indices in {@link #parameters()}.
+   */
+  public record ScaleShiftLayer(LayerTap tap, int scale, int shift) {}
+
   /** A non-trained state tensor (batch-norm running statistics), saved in checkpoints. */
   public record Buffer(String name, Tensor tensor, int[] shape) {}
 
@@ -59,6 +65,7 @@ public final class Network {
   private final List<Parameter> parameters = new ArrayList<>();
   private final List<LayerTap> taps = new ArrayList<>();
   private final List<TappedLayer> tapped = new ArrayList<>();
+  private final List<ScaleShiftLayer> scaleShift = new ArrayList<>();
   private final List<Buffer> buffers = new ArrayList<>();
   private final ShapedActivation activation;
   private final Initializer initializer;
@@ -204,8 +211,10 @@ public final class Network {
       Tensor var = session.tensor(ones, c);
       buffers.add(new Buffer(name + ".running_mean", mean, new int[] {c}));
       buffers.add(new Buffer(name + ".running_var", var, new int[] {c}));
+      LayerTap tap = new LayerTap(name);
+      scaleShift.add(new ScaleShiftLayer(tap, parameters.size() - 2, parameters.size() - 1));
       return new Built((x, p) -> session.batchNorm(x, gamma, beta, mean, var, bn.decay(), 1e-5,
-          p.training), in);
+          p.training, tapsEnabled ? tap : null), in);
     }
     throw new IllegalStateException("no backend rule for " + layer);
   }
@@ -289,6 +298,11 @@ public final class Network {
   /** The dense and conv layers with their taps and parameter indices, in forward order. */
   public List<TappedLayer> tappedLayers() {
     return List.copyOf(tapped);
+  }
+
+  /** The batch-norm layers' scale and shift with their taps, in forward order. */
+  public List<ScaleShiftLayer> scaleShiftLayers() {
+    return List.copyOf(scaleShift);
   }
 
   public List<Integer> outputShape() {

@@ -108,7 +108,7 @@ public final class Configs {
   /**
    * K-FAC with the official TAT settings (kfac-jax's lrelunet101 example): lr 3e-4 cosine with
    * 5% warm-up, momentum 0.9, fixed damping 1e-3, norm constraint 1e-3, inverses every 50
-   * steps, factor EMA 0.99, 5 burn-in steps, true Fisher.
+   * steps, factor EMA 0.99, 5 burn-in steps, true Fisher estimated on the whole batch.
    *
    * @param momentum the velocity decay
    * @param damping the Tikhonov damping lambda (plus weight_decay, as kfac-jax adds l2_reg)
@@ -117,7 +117,8 @@ public final class Configs {
    * @param inversePeriod steps between recomputations of the damped inverses
    * @param burnin steps at the start that only estimate curvature (no parameter update)
    * @param empirical Fisher at the real labels instead of sampled targets
-   * @param curvatureExamples examples per step the factors are estimated from (0: the whole batch)
+   * @param curvatureExamples examples per step the factors are estimated from: the first m of
+   *     the training pass; 0 (the default, as kfac-jax) is the whole batch
    * @param weightDecay L2 added to the gradient of the decayed leaves
    * @param decayAll decay biases, scales and shifts too
    */
@@ -135,7 +136,7 @@ public final class Configs {
       d.put("inverse_period", 50L);
       d.put("burnin", 5L);
       d.put("fisher", "true");
-      d.put("curvature_examples", 8L);
+      d.put("curvature_examples", 0L);
       d.put("weight_decay", 0.0);
       d.put("decay_all", false);
       DEFAULTS = frozen(d);

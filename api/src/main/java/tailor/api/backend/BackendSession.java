@@ -44,6 +44,27 @@ public interface BackendSession extends AutoCloseable {
   }
 
   /**
+   * A training pass with K-FAC's curvature pass through the same graph. Runs {@code forward}
+   * while recording and back-propagates from the loss it returns exactly as
+   * {@link #backward(Supplier)} does: parameter gradients are that loss's. Then, without running
+   * anything forward again, back-propagates the scalar that {@code curvatureLoss} builds from
+   * tensors the forward pass kept (the logits at labels sampled from the model) through the same
+   * recorded graph, and the taps' output gradients are the second pass's; the taps' inputs are
+   * the forward pass's. The second pass changes no parameter gradient, and batch statistics,
+   * dropout masks and batch norm's running statistics are the forward pass's (updated once).
+   *
+   * <p>The default throws {@link UnsupportedOperationException}: a backend that cannot reverse
+   * one graph twice cannot give the true-Fisher curvature of the training pass.
+   *
+   * @return the training loss
+   * @since SPI 1.1
+   */
+  default double backwardWithCurvature(Supplier<Tensor> forward, Supplier<Tensor> curvatureLoss) {
+    throw new UnsupportedOperationException(getClass().getName()
+        + " cannot back-propagate a curvature loss through the training pass's graph");
+  }
+
+  /**
    * Runs {@code forward} without recording gradients and returns its result on the host; every
    * tensor created inside is freed (evaluation and inference).
    */
@@ -96,6 +117,54 @@ public interface BackendSession extends AutoCloseable {
    */
   Tensor batchNorm(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
       double decay, double eps, boolean training);
+
+  /**
+   * As {@link #batchNorm(Tensor, Tensor, Tensor, Tensor, Tensor, double, double, boolean)}, with
+   * a tap for K-FAC's scale-and-shift block: after a pass the tap's input is the normalized
+   * input x_hat (before the per-channel scale and shift) and its output gradient the gradient
+   * of the loss with respect to the layer's output y = scale * x_hat + shift. The default
+   * records nothing and refuses a tap.
+   *
+   * @since SPI 1.1
+   */
+  default Tensor batchNorm(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+      Tensor runningVar, double decay, double eps, boolean training, LayerTap tap) {
+    if (tap != null) {
+      throw new UnsupportedOperationException(getClass().getName() + " has no batch-norm taps");
+    }
+    return batchNorm(x, gamma, beta, runningMean, runningVar, decay, eps, training);
+  }
+
+  /**
+   * Per-example gradients of a per-channel scale and shift y = scale * x + shift, from the
+   * layer's input x and output gradient dy (both [n, c] or [n, c, ...]): [n, 2c], row e holding
+   * the sums over locations of dy * x (the scale's c entries) and of dy (the shift's). The
+   * default goes through the host.
+   *
+   * @since SPI 1.1
+   */
+  default Tensor scaleShiftExampleGradients(Tensor input, Tensor outputGradient) {
+    return tensor(HostOps.scaleShiftExampleGradients(input.toArray(), outputGradient.toArray(),
+        input.shape()), input.shape()[0], 2 * input.shape()[1]);
+  }
+
+  /**
+   * Examples [from, to) of a batch tensor (its axis 0), as a tensor the caller releases. The
+   * default goes through the host.
+   *
+   * @since SPI 1.1
+   */
+  default Tensor rows(Tensor a, int from, int to) {
+    int[] shape = a.shape().clone();
+    if (from < 0 || to > shape[0] || from > to) {
+      throw new IllegalArgumentException("rows [" + from + ", " + to + ") of a tensor with "
+          + shape[0]);
+    }
+    double[] all = a.toArray();
+    int per = shape[0] == 0 ? 0 : all.length / shape[0];
+    shape[0] = to - from;
+    return tensor(java.util.Arrays.copyOfRange(all, from * per, to * per), shape);
+  }
 
   /** Flattens all axes but the first. */
   Tensor flatten(Tensor x);

@@ -53,4 +53,26 @@ final class HostOps {
     }
     return out;
   }
+
+  /** See {@link BackendSession#scaleShiftExampleGradients}. */
+  static double[] scaleShiftExampleGradients(double[] x, double[] dy, int[] shape) {
+    int n = shape[0];
+    int c = shape[1];
+    int loc = x.length / (n * c);
+    double[] out = new double[n * 2 * c];
+    for (int e = 0; e < n; e++) {
+      for (int ch = 0; ch < c; ch++) {
+        double ss = 0;
+        double sh = 0;
+        for (int l = 0; l < loc; l++) {
+          int i = (e * c + ch) * loc + l;
+          ss += dy[i] * x[i];
+          sh += dy[i];
+        }
+        out[e * 2 * c + ch] = ss;
+        out[e * 2 * c + c + ch] = sh;
+      }
+    }
+    return out;
+  }
 }

@@ -4,7 +4,8 @@ package tailor.api.optim;
  * What a second-order optimizer asks the training loop for at a step, besides the gradient.
  *
  * @param mode which Fisher estimate to gather layer statistics for
- * @param examples how many examples of the batch the statistics use (the first ones); 0 means all
+ * @param examples how many examples of the batch the statistics use (the first ones of the
+ *     training pass); 0 means all
  */
 public record CurvatureRequest(Mode mode, int examples) {
 
@@ -16,8 +17,8 @@ public record CurvatureRequest(Mode mode, int examples) {
     /** No layer statistics. */
     NONE,
     /**
-     * The true Fisher: an extra backward pass of the loss at targets sampled from the model's
-     * predictive distribution (no label smoothing).
+     * The true Fisher: an extra backward pass, through the training pass's graph, of the loss at
+     * targets sampled from the model's predictive distribution (no label smoothing).
      */
     TRUE_FISHER,
     /** The empirical Fisher: the layer statistics of the training pass itself (real labels). */

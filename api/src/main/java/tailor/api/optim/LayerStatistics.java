@@ -14,7 +14,8 @@ import tailor.api.backend.Tensor;
  * @param input the layer's input: [n, in] (dense) or [n, c, h, w] (conv)
  * @param outputGradient the gradient of the pass's mean loss with respect to the layer's output
  *     (pre-activation): [n, out] or [n, out, h', w']
- * @param examples n, the examples the mean loss averaged over
+ * @param examples n, the examples the pass's mean loss averaged over; the tensors may hold the
+ *     first m &lt;= n of them (an estimate from m examples of the pass)
  */
 public record LayerStatistics(String name, int weight, int bias, int kernel, int stride,
     Tensor input, Tensor outputGradient, int examples) {

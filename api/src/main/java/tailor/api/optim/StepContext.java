@@ -32,8 +32,19 @@ public interface StepContext {
   }
 
   /**
-   * Gradients of the curvature pass's mean loss, one array per leaf (the diagonal blocks of
-   * parameters outside the dense and conv layers use them), or null without a curvature pass.
+   * The scale-and-shift layers (batch norm) of this step's curvature pass, in forward order;
+   * empty unless {@link Optimizer#curvature} asked for statistics or the network has none.
+   *
+   * @since SPI 1.1
+   */
+  default List<ScaleShiftStatistics> scaleShiftLayers() {
+    return List.of();
+  }
+
+  /**
+   * Gradients of the curvature pass's mean loss, one array per leaf, or null where the training
+   * loop does not compute them (Tailor's does not: its curvature pass runs through the training
+   * pass's graph for the taps only, and batch norm's blocks come from {@link #scaleShiftLayers}).
    */
   default double[][] curvatureGradients() {
     return null;

@@ -3,7 +3,6 @@ package tailor.app.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.function.IntFunction;
 import tailor.api.backend.BackendSession;
 import tailor.api.backend.LayerTap;
 import tailor.api.backend.Tensor;
@@ -11,16 +10,24 @@ import tailor.api.optim.CurvatureRequest;
 import tailor.api.optim.LayerStatistics;
 import tailor.api.optim.Optimizer;
 import tailor.api.optim.ParamSpec;
+import tailor.api.optim.ScaleShiftStatistics;
 import tailor.api.optim.StepContext;
 import tailor.models.Network;
 
 /**
- * One optimizer step on a backend: the gradient pass, the curvature pass the optimizer asks for
- * (true Fisher: a second backward pass on the first examples of the batch at labels sampled from
- * the model's softmax, without weight gradients unless some parameter lies outside the dense and
- * conv layers; empirical Fisher: the taps of the gradient pass), the optimizer's update
- * of the host parameters, and the copy back to the backend. The training loop, the optimizer
- * contract test and {@code tailor bench optimizer-step} share it.
+ * One optimizer step on a backend: the training pass, the curvature statistics the optimizer
+ * asks for, the optimizer's update of the host parameters, and the copy back to the backend. The
+ * training loop, the optimizer contract test and {@code tailor bench optimizer-step} share it.
+ *
+ * <p>True Fisher: one forward pass of the whole batch; after the training loss's backward pass,
+ * the batch's mean loss at labels sampled from the model's softmax is reversed through the same
+ * graph ({@link BackendSession#backwardWithCurvature}), so the layer inputs, batch statistics and
+ * dropout masks are the training pass's, batch norm's running statistics move once, and the
+ * training gradients stay as they were. The statistics are the taps (dense and conv layers;
+ * batch norm's x_hat and output gradient) of all examples, or with the explicit
+ * {@code curvature_examples} option their first m rows: the whole-batch estimate's terms of
+ * those m examples.
+ * Empirical Fisher: the taps of the training pass itself.
  */
 final class OptimizerStep {
   /** What the gradient pass gave (the logits on the host). */
@@ -34,15 +41,13 @@ final class OptimizerStep {
   private final double[][] host;
   private final double[][] grads;
   private final long seed;
-  /** Whether every parameter belongs to a dense or conv layer (no diagonal curvature blocks). */
-  private final boolean allTapped;
   private List<LayerStatistics> layers = List.of();
   /** Nanoseconds of the last step's gradient pass, curvature pass and update (with the copy back). */
   private final long[] phaseNanos = new long[3];
-  private double[][] curvatureGrads;
+  private List<ScaleShiftStatistics> scaleShift = List.of();
   /** Backend copies of the gradient pass's gradients of the tapped layers (curvature steps only). */
   private final Tensor[] gradTensors;
-  /** Which leaves belong to a dense or conv layer. */
+  /** Which leaves belong to a dense or conv layer (their gradients are copied on the backend). */
   private final boolean[] tapped;
 
   /**
@@ -67,11 +72,6 @@ final class OptimizerStep {
         covered[l.bias()] = true;
       }
     }
-    boolean all = true;
-    for (boolean c : covered) {
-      all &= c;
-    }
-    this.allTapped = all;
     this.tapped = covered;
     this.gradTensors = new Tensor[params.size()];
   }
@@ -92,25 +92,44 @@ final class OptimizerStep {
   /**
    * Runs the passes and, when the loss is finite, the update.
    *
-   * @param x the batch
-   * @param firstExamples the first m examples of the batch as a new tensor (the caller releases x;
-   *     this releases what it makes)
+   * @param x the batch (the caller releases it)
    * @param labels the batch's labels
    * @param smoothing label smoothing of the training loss
    */
-  Result run(long step, Tensor x, IntFunction<Tensor> firstExamples, int[] labels, double smoothing) {
+  Result run(long step, Tensor x, int[] labels, double smoothing) {
     long t0 = System.nanoTime();
     CurvatureRequest req = optimizer.curvature(step);
-    boolean empirical = req.mode() == CurvatureRequest.Mode.EMPIRICAL_FISHER;
-    net.withTaps(empirical);
+    boolean curvature = req.mode() != CurvatureRequest.Mode.NONE;
+    boolean sampled = req.mode() == CurvatureRequest.Mode.TRUE_FISHER;
+    int n = labels.length;
+    int m = req.examples() == 0 ? n : Math.min(req.examples(), n);
+    net.withTaps(curvature);
     clearTaps();
     s.reseed(seed * 1_000_003L + step);
     Tensor[] logits = new Tensor[1];
-    double loss = s.backward(() -> {
+    java.util.function.Supplier<Tensor> forward = () -> {
       Tensor z = net.forward(x, true);
       logits[0] = s.keep(z);
       return s.softmaxCrossEntropy(z, labels, smoothing);
-    });
+    };
+    double loss;
+    long t1;
+    if (sampled) {
+      // One forward pass; the curvature loss (the batch's logits at labels drawn from the
+      // model's softmax) is reversed through the same graph after the training loss. With
+      // m < n the statistics are the first m examples' rows of that same estimate.
+      SplittableRandom rng = curvatureRandom(seed, step);
+      long[] mark = new long[1];
+      loss = s.backwardWithCurvature(forward, () -> {
+        mark[0] = System.nanoTime();
+        Tensor z = logits[0];
+        return s.softmaxCrossEntropy(z, sampleLabels(z.toArray(), n, rng), 0.0);
+      });
+      t1 = mark[0] == 0 ? System.nanoTime() : mark[0];
+    } else {
+      loss = s.backward(forward);
+      t1 = System.nanoTime();
+    }
     double[] z = logits[0].toArray();
     if (!Double.isFinite(loss)) {
       return new Result(loss, z);
@@ -119,63 +138,25 @@ final class OptimizerStep {
       grads[i] = s.gradientArray(params.get(i).tensor());
     }
     layers = List.of();
-    curvatureGrads = null;
-    Tensor subBatch = null;
-    long t1 = System.nanoTime();
-    if (req.mode() != CurvatureRequest.Mode.NONE) {
-      // before the curvature pass, which may overwrite the parameters' gradients
+    scaleShift = List.of();
+    List<Tensor> slices = new ArrayList<>();
+    if (curvature) {
       releaseGradientCopies(); // left by a step that failed before its update
       for (int i = 0; i < params.size(); i++) {
         if (tapped[i]) {
           gradTensors[i] = s.gradientCopy(params.get(i).tensor());
         }
       }
-    }
-    if (empirical) {
-      layers = statistics(labels.length);
-      curvatureGrads = new double[grads.length][];
-      for (int i = 0; i < grads.length; i++) {
-        curvatureGrads[i] = grads[i].clone();
-      }
-    } else if (req.mode() == CurvatureRequest.Mode.TRUE_FISHER) {
-      int m = req.examples() == 0 ? labels.length : Math.min(req.examples(), labels.length);
-      Tensor xc = m == labels.length ? x : firstExamples.apply(m);
-      net.withTaps(true);
-      clearTaps();
-      // The curvature pass runs in training mode (batch statistics, dropout) but must not move
-      // batch norm's running statistics a second time.
-      List<Network.Buffer> buffers = net.buffers();
-      double[][] saved = new double[buffers.size()][];
-      for (int i = 0; i < saved.length; i++) {
-        saved[i] = buffers.get(i).tensor().toArray();
-      }
-      s.reseed(seed * 1_000_003L + step + 0x2545F491L);
-      SplittableRandom rng = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (step + 1)));
-      s.backward(() -> {
-        Tensor zc = net.forward(xc, true);
-        return s.softmaxCrossEntropy(zc, sampleLabels(zc.toArray(), m, rng), 0.0);
-      }, !allTapped);
-      net.withTaps(false);
-      for (int i = 0; i < saved.length; i++) {
-        s.assign(buffers.get(i).tensor(), saved[i]);
-      }
-      if (!allTapped) {
-        curvatureGrads = new double[params.size()][];
-        for (int i = 0; i < params.size(); i++) {
-          curvatureGrads[i] = s.gradientArray(params.get(i).tensor());
-        }
-      }
-      layers = statistics(m);
-      if (xc != x) {
-        subBatch = xc; // the first layer's statistics refer to it
-      }
+      int used = sampled ? m : n;
+      layers = statistics(used, n, slices);
+      scaleShift = scaleShiftStatistics(used, n, slices);
     }
     long t2 = System.nanoTime();
     try {
       optimizer.update(new Ctx(step));
     } finally {
-      if (subBatch != null) {
-        s.release(subBatch);
+      for (Tensor t : slices) {
+        s.release(t);
       }
       releaseGradientCopies();
     }
@@ -207,18 +188,50 @@ final class OptimizerStep {
     for (LayerTap t : net.taps()) {
       t.clear();
     }
+    for (Network.ScaleShiftLayer l : net.scaleShiftLayers()) {
+      l.tap().clear();
+    }
   }
 
-  private List<LayerStatistics> statistics(int examples) {
+  /** The taps' first {@code rows} examples, of a pass whose mean loss averaged over {@code examples}. */
+  private List<LayerStatistics> statistics(int rows, int examples, List<Tensor> slices) {
     List<LayerStatistics> out = new ArrayList<>();
     for (Network.TappedLayer l : net.tappedLayers()) {
       LayerTap t = l.tap();
       if (t.input() != null && t.outputGradient() != null) {
         out.add(new LayerStatistics(t.name(), l.weight(), l.bias(), l.kernel(), l.stride(),
-            t.input(), t.outputGradient(), examples));
+            first(t.input(), rows, slices), first(t.outputGradient(), rows, slices), examples));
       }
     }
     return out;
+  }
+
+  private List<ScaleShiftStatistics> scaleShiftStatistics(int rows, int examples,
+      List<Tensor> slices) {
+    List<ScaleShiftStatistics> out = new ArrayList<>();
+    for (Network.ScaleShiftLayer l : net.scaleShiftLayers()) {
+      LayerTap t = l.tap();
+      if (t.input() != null && t.outputGradient() != null) {
+        out.add(new ScaleShiftStatistics(t.name(), l.scale(), l.shift(),
+            first(t.input(), rows, slices), first(t.outputGradient(), rows, slices), examples));
+      }
+    }
+    return out;
+  }
+
+  /** The first {@code m} examples of a tap's tensor (itself when it has no more). */
+  private Tensor first(Tensor t, int m, List<Tensor> slices) {
+    if (t.shape()[0] == m) {
+      return t;
+    }
+    Tensor r = s.rows(t, 0, m);
+    slices.add(r);
+    return r;
+  }
+
+  /** The random numbers the curvature pass of {@code step} draws its labels from. */
+  static SplittableRandom curvatureRandom(long seed, long step) {
+    return new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (step + 1)));
   }
 
   /** One label per row of logits [m, k], drawn from the row's softmax. */
@@ -282,8 +295,8 @@ final class OptimizerStep {
     }
 
     @Override
-    public double[][] curvatureGradients() {
-      return curvatureGrads;
+    public List<ScaleShiftStatistics> scaleShiftLayers() {
+      return scaleShift;
     }
 
     @Override

@@ -218,8 +218,7 @@ final class Trainer {
           BatchStream.Batch bt = stream.next();
           Tensor x = b.input(bt);
           int[] labels = bt.labels();
-          OptimizerStep.Result r = stepper.run(step, x, m -> b.input(firstExamples(bt, m)), labels,
-              smoothing);
+          OptimizerStep.Result r = stepper.run(step, x, labels, smoothing);
           s.release(x);
           double loss = r.loss();
           if (!Double.isFinite(loss)) {
@@ -365,12 +364,5 @@ final class Trainer {
       }
     }
     return hits;
-  }
-
-  /** The first m examples of a batch. */
-  static BatchStream.Batch firstExamples(BatchStream.Batch bt, int m) {
-    int per = bt.x().length / bt.size();
-    return new BatchStream.Batch(bt.index(), m, java.util.Arrays.copyOf(bt.x(), m * per),
-        java.util.Arrays.copyOf(bt.labels(), m));
   }
 }

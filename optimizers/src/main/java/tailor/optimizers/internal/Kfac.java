@@ -13,6 +13,7 @@ import tailor.api.optim.CurvatureRequest;
 import tailor.api.optim.LayerStatistics;
 import tailor.api.optim.Optimizer;
 import tailor.api.optim.ParamSpec;
+import tailor.api.optim.ScaleShiftStatistics;
 import tailor.api.optim.StepContext;
 import tailor.api.optim.GradientTransform;
 import tailor.optimizers.Configs;
@@ -22,22 +23,24 @@ import tailor.optimizers.Transforms;
 
 /**
  * K-FAC (Martens and Grosse 2015) with KFC conv blocks (Grosse and Martens 2016), with fixed
- * damping and fixed momentum as kfac-jax's TAT example runs it. Differences from kfac-jax: the
- * curvature is estimated on the first {@code curvature_examples} examples of each batch (kfac-jax
- * uses the whole batch); burn-in steps are the first training steps, with the parameters held
- * (kfac-jax burns in on extra batches before step 0); and the factor average is exact over the
- * first estimates, then an EMA (kfac-jax normalizes an EMA by its accumulated weight).
+ * damping and fixed momentum as kfac-jax's TAT example runs it. The curvature is estimated from
+ * the training step's own forward pass, on the whole batch by default (as kfac-jax); the first
+ * {@code curvature_examples} examples of that pass are an explicit cheaper option. Differences
+ * from kfac-jax: burn-in steps are the first training steps, with the parameters held (kfac-jax
+ * burns in on extra batches before step 0), each on a whole batch; and the factor average is
+ * exact over the first estimates, then an EMA (kfac-jax normalizes an EMA by its accumulated
+ * weight).
  *
  * <p>Curvature: one block per dense or conv layer, F_l ~ A_l (x) G_l, with A the second moment
  * of the layer's inputs (conv: of its input patches, averaged over examples and locations; the
  * bias as a homogeneous coordinate) and G the second moment of the per-example gradients of the
  * loss with respect to the layer's outputs (conv: averaged over examples and locations, times the
- * number of locations). Leaves outside those layers (scales and shifts) get a diagonal block:
- * m * gbar^2 of the curvature pass's mean gradient over m examples, which is an unbiased
- * estimate of the diagonal Fisher at sampled targets (their gradients have zero mean); with the
- * empirical Fisher (real labels) it overstates it by m * (E g)^2. The
- * factors are exponential moving averages (decay min(ema, k / (k + 1)) after k estimates, so
- * the first estimates are averaged exactly, which is the burn-in).
+ * number of locations). Batch norm's scale and shift get a diagonal block, as kfac-jax's
+ * scale-and-shift block: the mean over examples of the squared per-example gradients, sum over
+ * locations of dy * x_hat (scale) and of dy (shift). Per-example gradients are m times the rows
+ * of the mean loss's gradients. The factors are exponential moving averages (decay
+ * min(ema, k / (k + 1)) after k estimates, so the first estimates are averaged exactly, which is
+ * the burn-in).
  *
  * <p>Step: every {@code inverse_period} steps the damped inverses (A + pi sqrt(lambda) I)^-1 and
  * (G + sqrt(lambda) / pi I)^-1 are recomputed, pi = sqrt((tr A / dim A) / (tr G / dim G));
@@ -123,10 +126,10 @@ final class Kfac implements Optimizer {
           + "Optimizer.curvature() asks");
     }
     if (blocks == null) {
-      setup(s, layers);
+      setup(s, layers, c.scaleShiftLayers());
     }
     long step = c.step();
-    accumulate(s, layers, c.curvatureGradients(), step);
+    accumulate(s, layers, c.scaleShiftLayers(), step);
     if (step < cfg.burnin()) {
       return; // burn-in: curvature estimates only
     }
@@ -174,7 +177,8 @@ final class Kfac implements Optimizer {
     }
   }
 
-  private void setup(BackendSession s, List<LayerStatistics> layers) {
+  private void setup(BackendSession s, List<LayerStatistics> layers,
+      List<ScaleShiftStatistics> scaleShift) {
     session = s;
     blocks = new ArrayList<>();
     boolean[] covered = new boolean[specs.size()];
@@ -194,10 +198,19 @@ final class Kfac implements Optimizer {
     }
     diag = new double[specs.size()][];
     diagInv = new double[specs.size()][];
+    for (ScaleShiftStatistics l : scaleShift) {
+      for (int leaf : new int[] {l.scale(), l.shift()}) {
+        if (leaf >= 0) {
+          diag[leaf] = new double[specs.get(leaf).size()];
+          diagInv[leaf] = new double[specs.get(leaf).size()];
+          covered[leaf] = true;
+        }
+      }
+    }
     for (int i = 0; i < specs.size(); i++) {
       if (!covered[i]) {
-        diag[i] = new double[specs.get(i).size()];
-        diagInv[i] = new double[specs.get(i).size()];
+        throw new IllegalArgumentException("kfac has no curvature block for " + specs.get(i).name()
+            + ": it is in no dense, conv or scale-and-shift layer the curvature pass reported");
       }
     }
     if (!pending.isEmpty()) {
@@ -237,14 +250,13 @@ final class Kfac implements Optimizer {
     System.arraycopy(pendingEntry(key, into.length), 0, into, 0, into.length);
   }
 
-  private void accumulate(BackendSession s, List<LayerStatistics> layers, double[][] curvatureGrads,
-      long step) {
+  private void accumulate(BackendSession s, List<LayerStatistics> layers,
+      List<ScaleShiftStatistics> scaleShift, long step) {
     if (layers.size() != blocks.size()) {
       throw new IllegalArgumentException("the curvature pass reported " + layers.size()
           + " layers; K-FAC was set up with " + blocks.size());
     }
     double decay = Math.min(cfg.ema(), estimates / (estimates + 1.0));
-    int m = layers.get(0).examples();
     for (int k = 0; k < blocks.size(); k++) {
       Block b = blocks.get(k);
       LayerStatistics l = layers.get(k);
@@ -279,24 +291,40 @@ final class Kfac implements Optimizer {
       checkFinite(s, b.a, "input (A)", b.name, step);
       checkFinite(s, b.g, "output-gradient (G)", b.name, step);
     }
-    for (int i = 0; i < specs.size(); i++) {
-      if (diag[i] == null) {
-        continue;
-      }
-      if (curvatureGrads == null) {
-        throw new IllegalStateException("kfac needs the curvature pass's gradients for " + specs.get(i).name());
-      }
-      double[] d = diag[i];
-      double[] gi = curvatureGrads[i];
-      for (int j = 0; j < d.length; j++) {
-        double est = m * gi[j] * gi[j];
-        if (!Double.isFinite(est)) {
-          throw TailorException.user(String.format(Locale.ROOT,
-              "K-FAC: the diagonal curvature of %s is not finite at step %d; the network's "
-                  + "gradients overflowed. Hint: lower the learning rate or raise optimizer.kfac.damping",
-              specs.get(i).name(), step + 1));
+    for (ScaleShiftStatistics l : scaleShift) {
+      int n = l.examples();
+      int rows = l.input().shape()[0];
+      Tensor per = s.scaleShiftExampleGradients(l.input(), l.outputGradient());
+      double[] g = per.toArray(); // [rows, 2c], rows of the mean loss's gradients
+      s.release(per);
+      int c = g.length / (2 * rows);
+      // per-example gradients are n times the rows; the block is their mean square
+      double w = (1 - decay) * n * (double) n / rows;
+      for (int half = 0; half < 2; half++) {
+        int leaf = half == 0 ? l.scale() : l.shift();
+        if (leaf < 0) {
+          continue;
         }
-        d[j] = decay * d[j] + (1 - decay) * est;
+        double[] d = diag[leaf];
+        if (d == null || d.length != c) {
+          throw new IllegalArgumentException("scale-and-shift layer " + l.name() + " has " + c
+              + " channels; K-FAC was set up with " + (d == null ? 0 : d.length));
+        }
+        for (int ch = 0; ch < c; ch++) {
+          double sq = 0;
+          for (int e = 0; e < rows; e++) {
+            double v = g[e * 2 * c + half * c + ch];
+            sq += v * v;
+          }
+          double est = w * sq;
+          if (!Double.isFinite(est)) {
+            throw TailorException.user(String.format(Locale.ROOT,
+                "K-FAC: the diagonal curvature of %s is not finite at step %d; the network's "
+                    + "gradients overflowed. Hint: lower the learning rate or raise "
+                    + "optimizer.kfac.damping", specs.get(leaf).name(), step + 1));
+          }
+          d[ch] = decay * d[ch] + est;
+        }
       }
     }
     estimates++;

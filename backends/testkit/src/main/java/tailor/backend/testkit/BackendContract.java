@@ -522,7 +522,7 @@ public abstract class BackendContract {
   @Test
   public void defaultMethodsOfTheSpiAgreeWithTheOverrides() throws Exception {
     java.util.Set<String> defaults = java.util.Set.of("reshape", "concat", "gradientCopy",
-        "accumulateSecondMoment");
+        "accumulateSecondMoment", "rows", "scaleShiftExampleGradients");
     BackendSession plain = (BackendSession) java.lang.reflect.Proxy.newProxyInstance(
         BackendSession.class.getClassLoader(), new Class<?>[] {BackendSession.class},
         (proxy, m, args) -> {
@@ -571,5 +571,138 @@ public abstract class BackendContract {
     session.accumulateSecondMoment(t1, fresh, true, 0.6, 0.25);
     plain.accumulateSecondMoment(t2, fresh, true, 0.6, 0.25);
     assertTrue(maxRel(t1.toArray(), t2.toArray()) < 1e-15, "accumulateSecondMoment default");
+    // examples of a batch, and per-example scale-and-shift gradients
+    Tensor r3 = session.rows(ta, 1, 2);
+    assertArrayEquals(new int[] {1, 3, 4}, r3.shape());
+    assertArrayEquals(r3.toArray(), plain.rows(ta, 1, 2).toArray());
+    assertArrayEquals(java.util.Arrays.copyOfRange(a, 12, 24), r3.toArray());
+    Tensor dy = session.tensor(java.util.Arrays.copyOf(b, 24), 2, 3, 4);
+    for (Tensor in : new Tensor[] {ta, session.reshape(ta, 4, 6)}) {
+      Tensor g = in.shape().length == 3 ? dy : session.reshape(dy, 4, 6);
+      Tensor want = session.scaleShiftExampleGradients(in, g);
+      Tensor got = plain.scaleShiftExampleGradients(in, g);
+      assertArrayEquals(got.shape(), want.shape());
+      assertTrue(maxRel(got.toArray(), want.toArray()) < 1e-15, "scaleShiftExampleGradients "
+          + java.util.Arrays.toString(in.shape()));
+    }
+  }
+
+  /**
+   * A small net of every tapped kind (conv, batch norm, dropout, dense) in one training pass with
+   * a curvature pass (float64): the parameter gradients and the running statistics are exactly
+   * those of a plain training pass, and the taps' output gradients are, within 1e-12 relative,
+   * those of a plain pass of the curvature loss alone with the same dropout seed and running
+   * statistics (the same batch statistics and masks: one forward pass serves both).
+   */
+  @Test
+  public void curvaturePassThroughTheTrainingGraphLeavesTheTrainingPassAsItWas() {
+    SplittableRandom r = new SplittableRandom(21);
+    int n = 4;
+    double[] xs = new double[n * 2 * 5 * 5];
+    for (int i = 0; i < xs.length; i++) {
+      xs[i] = r.nextGaussian();
+    }
+    double[] wc = new double[3 * 2 * 3 * 3];
+    for (int i = 0; i < wc.length; i++) {
+      wc[i] = 0.4 * r.nextGaussian();
+    }
+    double[] wd = new double[4 * 27];
+    for (int i = 0; i < wd.length; i++) {
+      wd[i] = 0.3 * r.nextGaussian();
+    }
+    Tensor x = session.tensor(xs, n, 2, 5, 5);
+    Tensor convW = session.parameter(wc, 3, 2, 3, 3);
+    Tensor convB = session.parameter(new double[] {0.1, -0.2, 0.05}, 3);
+    Tensor gamma = session.parameter(new double[] {1.2, 0.7, -0.9}, 3);
+    Tensor beta = session.parameter(new double[] {0.3, -0.1, 0.2}, 3);
+    Tensor mean = session.tensor(new double[] {0.1, 0.0, -0.1}, 3);
+    Tensor var = session.tensor(new double[] {1.0, 1.5, 0.8}, 3);
+    Tensor denseW = session.parameter(wd, 4, 27);
+    Tensor denseB = session.parameter(new double[] {0.0, 0.1, -0.1, 0.2}, 4);
+    Tensor[] params = {convW, convB, gamma, beta, denseW, denseB};
+    LayerTap conv = new LayerTap("conv");
+    LayerTap bn = new LayerTap("bn");
+    LayerTap dense = new LayerTap("dense");
+    int[] labels = {0, 3, 1, 2};
+    int[] sampled = {2, 2, 0, 1};
+    Tensor[] logits = new Tensor[1];
+    ShapedActivation tanh = ShapedActivation.identity(Activations.byName("tanh"));
+    java.util.function.Function<int[], java.util.function.Supplier<Tensor>> net = ls -> () -> {
+      Tensor h = session.conv2d(x, convW, convB, 2, conv);
+      h = session.batchNorm(h, gamma, beta, mean, var, 0.9, 1e-5, true, bn);
+      h = session.dropout(session.activation(h, tanh), 0.25, true);
+      Tensor z = session.dense(session.flatten(h), denseW, denseB, dense);
+      logits[0] = session.keep(z);
+      return session.softmaxCrossEntropy(z, ls, 0.1);
+    };
+    double[] mean0 = mean.toArray();
+    double[] var0 = var.toArray();
+    // the plain training pass
+    session.reseed(5);
+    session.backward(net.apply(labels));
+    double[][] trainGrads = new double[params.length][];
+    for (int i = 0; i < params.length; i++) {
+      trainGrads[i] = session.gradientArray(params[i]);
+    }
+    double[] trainTapGrad = dense.outputGradient().toArray();
+    double[] meanAfter = mean.toArray();
+    double[] varAfter = var.toArray();
+    // the curvature loss alone, from the same running statistics and dropout seed
+    session.assign(mean, mean0);
+    session.assign(var, var0);
+    session.reseed(5);
+    session.backward(() -> {
+      net.apply(labels).get();
+      return session.softmaxCrossEntropy(logits[0], sampled, 0.0);
+    });
+    double[][] curvatureTaps = {conv.outputGradient().toArray(), bn.outputGradient().toArray(),
+        dense.outputGradient().toArray()};
+    double[] xhat = bn.input().toArray();
+    // both in one pass
+    session.assign(mean, mean0);
+    session.assign(var, var0);
+    session.reseed(5);
+    session.backwardWithCurvature(net.apply(labels),
+        () -> session.softmaxCrossEntropy(logits[0], sampled, 0.0));
+    for (int i = 0; i < params.length; i++) {
+      assertArrayEquals(trainGrads[i], session.gradientArray(params[i]), "parameter " + i);
+    }
+    assertArrayEquals(meanAfter, mean.toArray(), "running mean moved once");
+    assertArrayEquals(varAfter, var.toArray(), "running variance moved once");
+    LayerTap[] taps = {conv, bn, dense};
+    for (int t = 0; t < taps.length; t++) {
+      assertTrue(maxRel(curvatureTaps[t], taps[t].outputGradient().toArray()) < 1e-12,
+          taps[t].name() + " output gradient");
+    }
+    assertTrue(maxRel(trainTapGrad, dense.outputGradient().toArray()) > 1e-3,
+        "the taps hold the curvature loss's gradients, not the training loss's");
+    assertTrue(maxRel(xhat, bn.input().toArray()) < 1e-15, "batch norm's tap holds x_hat");
+    // x_hat is the input normalized by the batch statistics
+    double[] pre = session.evaluate(() -> session.conv2d(x, convW, convB, 2, null));
+    int loc = 9;
+    for (int c = 0; c < 3; c++) {
+      double m = 0;
+      for (int e = 0; e < n; e++) {
+        for (int l = 0; l < loc; l++) {
+          m += pre[(e * 3 + c) * loc + l] / (n * loc);
+        }
+      }
+      double v = 0;
+      for (int e = 0; e < n; e++) {
+        for (int l = 0; l < loc; l++) {
+          double d = pre[(e * 3 + c) * loc + l] - m;
+          v += d * d / (n * loc);
+        }
+      }
+      for (int e = 0; e < n; e++) {
+        for (int l = 0; l < loc; l++) {
+          int i = (e * 3 + c) * loc + l;
+          assertEquals((pre[i] - m) / Math.sqrt(v + 1e-5), xhat[i], 1e-12, "x_hat " + i);
+        }
+      }
+    }
+    for (Tensor p : params) {
+      session.release(p);
+    }
   }
 }

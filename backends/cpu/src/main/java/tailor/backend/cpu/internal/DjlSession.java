@@ -194,6 +194,21 @@ final class DjlSession implements BackendSession {
     }
   }
 
+  /**
+   * The training pass's backward keeps its graph; the curvature loss is then reversed through it
+   * with the parameters' gradient recording off (libtorch's gradient accumulators skip a leaf
+   * that no longer requires a gradient, so the training gradients stay as they are), after the
+   * taps' probes are zeroed so that their gradients are the curvature loss's alone.
+   */
+  @Override
+  public double backwardWithCurvature(Supplier<Tensor> forward, Supplier<Tensor> curvatureLoss) {
+    if (curvatureLoss == null) {
+      throw new IllegalArgumentException("backwardWithCurvature needs a curvature loss");
+    }
+    zeroGradients();
+    return pass(forward, curvatureLoss);
+  }
+
   private void zeroGradients() {
     for (DjlTensor p : parameters) {
       if (p.array.hasGradient()) {
@@ -206,6 +221,10 @@ final class DjlSession implements BackendSession {
   }
 
   private double pass(Supplier<Tensor> forward) {
+    return pass(forward, null);
+  }
+
+  private double pass(Supplier<Tensor> forward, Supplier<Tensor> curvatureLoss) {
     for (NDArray a : kept) {
       a.close();
     }
@@ -220,7 +239,32 @@ final class DjlSession implements BackendSession {
           throw new IllegalArgumentException("backward needs a scalar loss, got " + loss.getShape());
         }
         value = loss.toType(DataType.FLOAT64, false).getDouble();
-        gc.backward(loss);
+        if (curvatureLoss == null) {
+          gc.backward(loss);
+        } else {
+          reverse(loss, true);
+          for (Object[] pt : pendingTaps) {
+            NDArray probe = (NDArray) pt[1];
+            try (NDArray g = probe.getGradient()) {
+              g.set(new ai.djl.ndarray.index.NDIndex(":"), 0);
+            }
+          }
+          for (DjlTensor p : parameters) {
+            p.array.setRequiresGradient(false);
+          }
+          try {
+            NDArray c = nd(curvatureLoss.get());
+            if (c.size() != 1) {
+              throw new IllegalArgumentException("the curvature loss must be a scalar, got "
+                  + c.getShape());
+            }
+            reverse(c, false);
+          } finally {
+            for (DjlTensor p : parameters) {
+              p.array.setRequiresGradient(true);
+            }
+          }
+        }
       }
       for (Object[] pt : pendingTaps) {
         LayerTap tap = (LayerTap) pt[0];
@@ -238,6 +282,14 @@ final class DjlSession implements BackendSession {
     }
     pendingTaps.clear();
     return value;
+  }
+
+  /** Back-propagates a scalar from a seed of one, keeping the graph for another pass or not. */
+  private void reverse(NDArray scalar, boolean keepGraph) {
+    try (NDArray seed = scalar.onesLike()) {
+      ai.djl.pytorch.jni.JniUtils.backward((ai.djl.pytorch.engine.PtNDArray) scalar,
+          (ai.djl.pytorch.engine.PtNDArray) seed, keepGraph, false);
+    }
   }
 
   @Override
@@ -577,6 +629,66 @@ final class DjlSession implements BackendSession {
     NDList out = ai.djl.nn.norm.BatchNorm.batchNorm(nd(x), nd(runningMean), nd(runningVar),
         nd(gamma), nd(beta), 1, (float) decay, (float) eps, training);
     return wrap(out.singletonOrThrow());
+  }
+
+  /**
+   * With a tap: libtorch's batch norm without its affine part gives x_hat (and moves the running
+   * statistics as usual), then the scale and shift are applied as broadcast products, so the
+   * tap's probe sits on y = scale * x_hat + shift.
+   */
+  @Override
+  public Tensor batchNorm(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+      Tensor runningVar, double decay, double eps, boolean training, LayerTap tap) {
+    if (tap == null) {
+      return batchNorm(x, gamma, beta, runningMean, runningVar, decay, eps, training);
+    }
+    NDArray xs = nd(x);
+    NDArray g = nd(gamma);
+    long c = g.size();
+    NDArray ones = manager.ones(new Shape(c), djlType);
+    NDArray zeros = manager.zeros(new Shape(c), djlType);
+    NDArray xhat = ai.djl.nn.norm.BatchNorm.batchNorm(xs, nd(runningMean), nd(runningVar), ones,
+        zeros, 1, (float) decay, (float) eps, training).singletonOrThrow();
+    long[] bshape = new long[xs.getShape().dimension()];
+    java.util.Arrays.fill(bshape, 1);
+    bshape[1] = c;
+    Shape bs = new Shape(bshape);
+    NDArray y = xhat.mul(g.reshape(bs)).add(nd(beta).reshape(bs));
+    return wrap(tapped(xhat, y, tap));
+  }
+
+  @Override
+  public Tensor scaleShiftExampleGradients(Tensor input, Tensor outputGradient) {
+    NDArray xs = nd(input);
+    NDArray dy = nd(outputGradient);
+    int dims = xs.getShape().dimension();
+    if (dims == 2) {
+      try (NDArray prod = xs.mul(dy)) {
+        return wrap(prod.concat(dy, 1));
+      }
+    }
+    int[] axes = new int[dims - 2];
+    for (int i = 0; i < axes.length; i++) {
+      axes[i] = i + 2;
+    }
+    try (NDArray prod = xs.mul(dy)) {
+      NDArray scale = prod.sum(axes);
+      NDArray shift = dy.sum(axes);
+      NDArray out = scale.concat(shift, 1);
+      scale.close();
+      shift.close();
+      return wrap(out);
+    }
+  }
+
+  @Override
+  public Tensor rows(Tensor a, int from, int to) {
+    NDArray x = nd(a);
+    if (from < 0 || to > x.getShape().get(0) || from > to) {
+      throw new IllegalArgumentException("rows [" + from + ", " + to + ") of a tensor with "
+          + x.getShape().get(0));
+    }
+    return wrap(x.get(new ai.djl.ndarray.index.NDIndex(from + ":" + to)));
   }
 
   @Override

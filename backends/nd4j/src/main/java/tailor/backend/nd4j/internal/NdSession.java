@@ -38,6 +38,8 @@ final class NdSession implements BackendSession {
   private record TappedOutput(LayerTap tap, NdTensor y) {}
 
   private final List<TappedOutput> pendingTaps = new ArrayList<>();
+  /** Every tensor gradients flow to in the current pass (reset between its reverse passes). */
+  private final List<NdTensor> onTape = new ArrayList<>();
   private boolean trackParameters = true;
 
   static {
@@ -151,6 +153,7 @@ final class NdSession implements BackendSession {
     trackParameters = parameterGradients;
     tape = new ArrayList<>();
     pendingTaps.clear();
+    onTape.clear();
     try {
       NdTensor loss = nd(forward.get());
       if (loss.size() != 1) {
@@ -177,6 +180,69 @@ final class NdSession implements BackendSession {
       tape = null;
       pendingTaps.clear();
       trackParameters = true;
+    }
+  }
+
+  /**
+   * The tape is run in reverse from the training loss, then every gradient on it but the
+   * parameters' is cleared and the tape, now ending in the curvature loss's ops, runs in reverse
+   * again with the parameters left out.
+   */
+  @Override
+  public double backwardWithCurvature(Supplier<Tensor> forward, Supplier<Tensor> curvatureLoss) {
+    if (curvatureLoss == null) {
+      throw new IllegalArgumentException("backwardWithCurvature needs a curvature loss");
+    }
+    for (NdTensor p : parameters) {
+      p.grad = null;
+    }
+    trackParameters = true;
+    tape = new ArrayList<>();
+    pendingTaps.clear();
+    onTape.clear();
+    try {
+      NdTensor loss = nd(forward.get());
+      if (loss.size() != 1) {
+        throw new IllegalArgumentException("backward needs a scalar loss, got " + Arrays.toString(loss.shape));
+      }
+      reverseTape(loss);
+      for (NdTensor p : parameters) {
+        if (p.grad != null) {
+          round(p.grad);
+        }
+      }
+      for (NdTensor t : onTape) {
+        if (!t.parameter) {
+          t.grad = null;
+        }
+      }
+      trackParameters = false;
+      NdTensor c = nd(curvatureLoss.get());
+      if (c.size() != 1) {
+        throw new IllegalArgumentException("the curvature loss must be a scalar, got "
+            + Arrays.toString(c.shape));
+      }
+      reverseTape(c);
+      for (TappedOutput t : pendingTaps) {
+        NdTensor y = t.y();
+        double[] g = y.grad == null ? new double[y.size()] : round(y.grad.clone());
+        t.tap().recordGradient(new NdTensor(g, y.shape, false));
+      }
+      return loss.data[0];
+    } finally {
+      tape = null;
+      pendingTaps.clear();
+      onTape.clear();
+      trackParameters = true;
+    }
+  }
+
+  private void reverseTape(NdTensor loss) {
+    if (loss.tracked) {
+      loss.grad = new double[] {1.0};
+      for (int i = tape.size() - 1; i >= 0; i--) {
+        tape.get(i).run();
+      }
     }
   }
 
@@ -220,6 +286,7 @@ final class NdSession implements BackendSession {
   private NdTensor record(NdTensor out, Runnable step, NdTensor... inputs) {
     if (tracked(inputs)) {
       out.tracked = true;
+      onTape.add(out);
       tape.add(() -> {
         if (out.grad != null) {
           step.run();
@@ -320,6 +387,7 @@ final class NdSession implements BackendSession {
     tap.record(x);
     if (tape != null) {
       y.tracked = true; // its gradient is the tap's, even where no parameter needs one
+      onTape.add(y);
       pendingTaps.add(new TappedOutput(tap, y));
     }
   }
@@ -677,6 +745,12 @@ final class NdSession implements BackendSession {
   @Override
   public Tensor batchNorm(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
       Tensor runningVar, double decay, double eps, boolean training) {
+    return batchNorm(x, gamma, beta, runningMean, runningVar, decay, eps, training, null);
+  }
+
+  @Override
+  public Tensor batchNorm(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+      Tensor runningVar, double decay, double eps, boolean training, LayerTap tap) {
     NdTensor xs = nd(x);
     NdTensor gs = nd(gamma);
     NdTensor bs = nd(beta);
@@ -731,7 +805,7 @@ final class NdSession implements BackendSession {
       }
     }
     NdTensor out = fresh(y, xs.shape);
-    return record(out, () -> {
+    record(out, () -> {
       double[] g = out.grad;
       double[] sg = new double[c];
       double[] sgx = new double[c];
@@ -764,6 +838,8 @@ final class NdSession implements BackendSession {
         acc(xs, gx);
       }
     }, xs, gs, bs);
+    tap(tap, fresh(xhat.clone(), xs.shape), out);
+    return out;
   }
 
   @Override
