@@ -87,81 +87,95 @@ final class OptimizerBench {
         labels[i] = r.nextInt(classes);
       }
       Tensor x = s.tensor(xs, batch, 3, 32, 32);
-      int total = 2 * (Math.max(1, warmup) + steps);
-      // SGD and both K-FAC variants (inverses kept: burn-in 0, one inversion at step 0, a
-      // warm-up step) take turns, so all see the same machine state; each ratio is the median of
-      // the rounds' ratios.
-      Stepper sgd = new Stepper(s, net, plugins.optimizer("sgd", "bench"),
-          Map.of("learning_rate", 1e-4), x, labels, total);
-      Stepper whole = new Stepper(s, net, kfacProvider,
-          Map.of("burnin", 0L, "inverse_period", 1_000_000L, "curvature_examples", 0L),
-          x, labels, total);
-      Stepper part = new Stepper(s, net, kfacProvider,
-          Map.of("burnin", 0L, "inverse_period", 1_000_000L, "curvature_examples", (long) subset),
-          x, labels, total);
-      List<Double> wholeRatios = new ArrayList<>();
-      List<Double> partRatios = new ArrayList<>();
-      for (int i = 0; i < Math.max(1, warmup) + steps; i++) {
-        boolean measured = i >= Math.max(1, warmup);
-        // Each optimizer takes an unmeasured step right before its measured one, so the
-        // measured step runs in the state its own previous step left (memory, allocator, the
-        // collector's work), as in training: measured right after the other optimizer's step,
-        // the step that follows K-FAC's update looked 0.5-1 s slower and SGD paid for it.
-        sgd.step(2 * i, false);
-        double ts = sgd.step(2 * i + 1, measured);
-        whole.step(2 * i, false);
-        double tw = whole.step(2 * i + 1, measured);
-        part.step(2 * i, false);
-        double tp = part.step(2 * i + 1, measured);
-        if (measured) {
-          wholeRatios.add(tw / ts);
-          partRatios.add(tp / ts);
-        }
-      }
-      Timing sgdT = sgd.timing();
-      Timing wholeT = whole.timing();
-      Timing partT = part.timing();
-      String kfacWhole = "kfac, whole batch";
-      String kfacPart = "kfac, first " + subset;
+      double matmulBefore = matmulRate(s);
+      int rounds = Math.max(1, warmup) + steps;
+      int total = 2 * rounds + 1;
+      // Learning rates far below training's: the step's work does not depend on them, and on
+      // random labels a network this deep can run K-FAC into overflow within a few real steps.
+      Map<String, Object> kfacWhole = Map.of("burnin", 0L, "inverse_period", 1_000_000L,
+          "curvature_examples", 0L, "learning_rate", 1e-6);
+      Map<String, Object> kfacPart = Map.of("burnin", 0L, "inverse_period", 1_000_000L,
+          "curvature_examples", (long) subset, "learning_rate", 1e-6);
+      // Each K-FAC variant takes turns with SGD (inverses kept: burn-in 0, one inversion at step
+      // 0, a warm-up step), so both see the same machine state; the ratio is the median of the
+      // rounds' ratios. One variant at a time, so that one's factors and inverses do not crowd
+      // the other's memory.
+      Pair whole = pair(s, net, plugins.optimizer("sgd", "bench"), kfacProvider, kfacWhole, x,
+          labels, rounds, total, warmup, true);
+      FactorWork fw = whole.work();
+      double matmulAfter = matmulRate(s);
+      Pair part = pair(s, net, plugins.optimizer("sgd", "bench"), kfacProvider, kfacPart, x,
+          labels, rounds, total, warmup, false);
+      String wholeName = "kfac, whole batch";
+      String partName = "kfac, first " + subset;
       out.printf(Locale.ROOT, "  %-26s %8.3f s/step  %6.1f images/s  (%s)%n", "sgd (Nesterov)",
-          sgdT.step(), batch / sgdT.step(), sgdT.phases());
-      out.printf(Locale.ROOT, "  %-26s %8.3f s/step  %6.1f images/s  (%s)%n", kfacWhole,
-          wholeT.step(), batch / wholeT.step(), wholeT.phases());
-      out.printf(Locale.ROOT, "  %-26s %8.3f s/step  %6.1f images/s  (%s)%n", kfacPart,
-          partT.step(), batch / partT.step(), partT.phases());
-      // The curvature work of the whole-batch step, timed on the taps its last pass left.
-      whole.step(total - 1, false);
-      FactorWork fw = factorWork(s, net, batch);
-      double matmul = matmulRate(s);
-      out.printf(Locale.ROOT, "  curvature work per step (whole batch): factor products %.1f GFLOP "
-          + "(%.1f GFLOP as symmetric products; input factors %.2f GFLOP per example) in %.3f s = "
-          + "%.0f GFLOP/s; the extra backward pass %.3f s; backend matmul rate %.0f GFLOP/s "
-          + "(a 2048^3 product)%n", fw.flops() / 1e9, fw.flops() / 2e9,
-          fw.inputFlops() / 2e9 / batch, fw.seconds(), fw.flops() / 1e9 / fw.seconds(),
-          wholeT.curvature(), matmul);
-      sgd.release();
-      whole.release();
-      part.release();
+          whole.sgd().step(), batch / whole.sgd().step(), whole.sgd().phases());
+      out.printf(Locale.ROOT, "  %-26s %8.3f s/step  %6.1f images/s  (%s)%n", wholeName,
+          whole.kfac().step(), batch / whole.kfac().step(), whole.kfac().phases());
+      out.printf(Locale.ROOT, "  %-26s %8.3f s/step  %6.1f images/s  (%s)%n", "sgd (Nesterov)",
+          part.sgd().step(), batch / part.sgd().step(), part.sgd().phases());
+      out.printf(Locale.ROOT, "  %-26s %8.3f s/step  %6.1f images/s  (%s)%n", partName,
+          part.kfac().step(), batch / part.kfac().step(), part.kfac().phases());
+      out.printf(Locale.ROOT, "  curvature work per step (whole batch): factor second moments "
+          + "%.1f GFLOP as symmetric rank-k products (input factors %.2f GFLOP per example) in "
+          + "%.3f s with the patches = %.0f GFLOP/s; the backend's matmul rate (a 2048^3 product) "
+          + "%.0f GFLOP/s before the steps, %.0f after; the curvature pass (its backward pass and "
+          + "statistics) %.3f s%n", fw.flops() / 1e9, fw.inputFlops() / 1e9 / batch, fw.seconds(),
+          fw.flops() / 1e9 / fw.seconds(), matmulBefore, matmulAfter, whole.kfac().curvature());
       Stepper every = new Stepper(s, net, kfacProvider, Map.of("burnin", 0L, "inverse_period", 1L,
-          "curvature_examples", 0L), x, labels, warmup + steps);
+          "curvature_examples", 0L, "learning_rate", 1e-6), x, labels, warmup + steps);
       for (int i = 0; i < warmup + steps; i++) {
         every.step(i, i >= warmup);
       }
-      double inversion = Math.max(0, every.timing().update() - wholeT.update());
+      double inversion = Math.max(0, every.timing().update() - whole.kfac().update());
       every.release();
       out.printf(Locale.ROOT, "  %-26s %8.3f s every %d steps (%.3f s/step amortized)%n",
           "kfac inversion", inversion, period, inversion / period);
       // The targets (issue 15) are for the full network: depth 50, width 1, batch 128. Narrow
       // networks spend relatively more on per-layer overheads than on matrix products.
       boolean full = depth == 50 && width == 1.0 && batch == 128;
-      printRatio(out, kfacWhole, wholeRatios, inversion / period / sgdT.step(),
+      printRatio(out, wholeName, whole.ratios(), inversion / period / whole.sgd().step(),
           full ? "target <= 2.5x" : "the 2.5x target is for depth 50, width 1, batch 128");
-      printRatio(out, kfacPart, partRatios, inversion / period / sgdT.step(),
+      printRatio(out, partName, part.ratios(), inversion / period / part.sgd().step(),
           full && subset == 16 ? "target <= 1.5x"
               : "the 1.5x target is for 16 examples at depth 50, width 1, batch 128");
       s.release(x);
     }
     return 0;
+  }
+
+  /** SGD's and one K-FAC variant's timings, their per-round ratios, and the factor work. */
+  record Pair(Timing sgd, Timing kfac, List<Double> ratios, FactorWork work) {}
+
+  /** Rounds of SGD and K-FAC in turn; with {@code work}, times the factor products after. */
+  private static Pair pair(BackendSession s, Network net, OptimizerProvider sgdProvider,
+      OptimizerProvider kfacProvider, Map<String, Object> kfacSettings, Tensor x, int[] labels,
+      int rounds, int total, int warmup, boolean work) {
+    Stepper sgd = new Stepper(s, net, sgdProvider, Map.of("learning_rate", 1e-4), x, labels, total);
+    Stepper kfac = new Stepper(s, net, kfacProvider, kfacSettings, x, labels, total);
+    List<Double> ratios = new ArrayList<>();
+    for (int i = 0; i < rounds; i++) {
+      boolean measured = i >= Math.max(1, warmup);
+      // Each optimizer takes an unmeasured step right before its measured one, so the
+      // measured step runs in the state its own previous step left (memory, allocator, the
+      // collector's work), as in training: measured right after the other optimizer's step,
+      // the step that follows K-FAC's update looked 0.5-1 s slower and SGD paid for it.
+      sgd.step(2 * i, false);
+      double ts = sgd.step(2 * i + 1, measured);
+      kfac.step(2 * i, false);
+      double tk = kfac.step(2 * i + 1, measured);
+      if (measured) {
+        ratios.add(tk / ts);
+      }
+    }
+    sgd.release();
+    FactorWork fw = null;
+    if (work) {
+      kfac.step(total - 1, false); // the taps now hold this K-FAC step's pass
+      fw = factorWork(s, net);
+    }
+    kfac.release();
+    return new Pair(sgd.timing(), kfac.timing(), ratios, fw);
   }
 
   private static void printRatio(PrintStream out, String what, List<Double> ratios,
@@ -171,32 +185,38 @@ final class OptimizerBench {
         + "amortized inversions (%s)%n", what, ratio, fmt(ratios), ratio + inversionShare, target);
   }
 
-  /** Floating-point operations (as full products) and seconds of one step's factor products. */
+  /** Floating-point operations (as symmetric products) and seconds of one step's factor products. */
   record FactorWork(double flops, double inputFlops, double seconds) {}
 
   /**
    * Times the second moments K-FAC's update takes of every dense and conv layer (the patches, the
    * input factor and the output factor, into scratch averages) from the taps of the last pass.
    */
-  static FactorWork factorWork(BackendSession s, Network net, int batch) {
+  static FactorWork factorWork(BackendSession s, Network net) {
     double flops = 0;
     double inputFlops = 0;
-    long t0 = System.nanoTime();
+    long nanos = 0;
     for (Network.TappedLayer l : net.tappedLayers()) {
       tailor.api.backend.LayerTap t = l.tap();
+      int[] in = t.input().shape();
+      int[] og = t.outputGradient().shape();
+      int dimA = (l.kernel() > 0 ? in[1] * l.kernel() * l.kernel() : in[1]) + (l.bias() >= 0 ? 1 : 0);
+      int rowsA = l.kernel() > 0 ? og[0] * og[2] * og[3] : in[0];
+      int rowsG = og.length == 4 ? og[0] * og[2] * og[3] : og[0];
+      Tensor a = s.tensor(new double[dimA * dimA], dimA, dimA); // untimed
+      Tensor gg = s.tensor(new double[og[1] * og[1]], og[1], og[1]);
+      long t0 = System.nanoTime();
       Tensor rows = l.kernel() > 0 ? s.patches(t.input(), l.kernel(), l.stride()) : t.input();
       Tensor g = s.channelRows(t.outputGradient());
-      int[] rs = rows.shape();
-      int[] gs = g.shape();
-      int dimA = rs[1] + (l.bias() >= 0 ? 1 : 0);
-      Tensor a = s.tensor(new double[dimA * dimA], dimA, dimA);
-      Tensor gg = s.tensor(new double[gs[1] * gs[1]], gs[1], gs[1]);
       s.accumulateSecondMoment(a, rows, l.bias() >= 0, 0.99, 0.01);
       s.accumulateSecondMoment(gg, g, false, 0.99, 0.01);
-      double fa = 2.0 * rs[0] * dimA * (double) dimA;
-      flops += fa + 2.0 * gs[0] * gs[1] * (double) gs[1];
+      s.trace(a); // waits for the work where a backend runs asynchronously
+      s.trace(gg);
+      nanos += System.nanoTime() - t0;
+      // a symmetric rank-k update X^T X of r rows and d columns: r d (d + 1) flops
+      double fa = (double) rowsA * dimA * (dimA + 1.0);
+      flops += fa + (double) rowsG * og[1] * (og[1] + 1.0);
       inputFlops += fa;
-      a.toArray(); // waits for the work where a backend runs asynchronously
       s.release(a);
       s.release(gg);
       if (rows != t.input()) {
@@ -206,7 +226,7 @@ final class OptimizerBench {
         s.release(g);
       }
     }
-    return new FactorWork(flops, inputFlops, (System.nanoTime() - t0) / 1e9);
+    return new FactorWork(flops, inputFlops, nanos / 1e9);
   }
 
   /** The backend's rate on a 2048 x 2048 x 2048 product (GFLOP/s, best of 3). */
