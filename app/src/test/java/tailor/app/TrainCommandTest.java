@@ -146,6 +146,62 @@ class TrainCommandTest {
     assertTrue(Float.isFinite(first) && first != 0f, "trained bias " + first);
   }
 
+  /**
+   * The EOC baseline starts from the initialization of every other method, Orthogonal Delta,
+   * at the ReLU edge of chaos sigma_w^2 = 2: its first (square, 64 x 64) layer satisfies
+   * W W^T = 2 I to float32 rounding, where TAT's satisfies W W^T = I, and Gaussian He (only by
+   * --init he) is not orthogonal at all. Read from the export after one step at learning rate 0.
+   */
+  @Test
+  void eocStartsFromOrthogonalDeltaAtSigmaSquaredTwo(@TempDir Path tmp) throws IOException {
+    double[] offDiagonal = new double[3];
+    String[][] runs = {{"--method", "eoc"}, {"--method", "tat"}, {"--method", "eoc", "--init", "he"}};
+    double[] diag = new double[3];
+    for (int r = 0; r < runs.length; r++) {
+      Path out = tmp.resolve("r" + r);
+      List<String> args = new java.util.ArrayList<>(List.of("--steps", "1", "--lr", "0",
+          "--warmup", "0"));
+      args.addAll(List.of(runs[r]));
+      CliTest.Run run = train(out, args.toArray(new String[0]));
+      assertEquals(0, run.code(), run.err() + run.out());
+      float[] w = firstWeight(out.resolve("model.safetensors"));
+      double off = 0;
+      double d = 0;
+      for (int i = 0; i < 64; i++) {
+        for (int j = 0; j < 64; j++) {
+          double dot = 0;
+          for (int k = 0; k < 64; k++) {
+            dot += (double) w[i * 64 + k] * w[j * 64 + k];
+          }
+          if (i == j) {
+            d += dot / 64;
+          } else {
+            off = Math.max(off, Math.abs(dot));
+          }
+        }
+      }
+      diag[r] = d;
+      offDiagonal[r] = off;
+    }
+    assertEquals(2.0, diag[0], 1e-5, "eoc: mean squared row norm");
+    assertTrue(offDiagonal[0] < 1e-5, "eoc rows orthogonal: " + offDiagonal[0]);
+    assertEquals(1.0, diag[1], 1e-5, "tat: mean squared row norm");
+    assertTrue(offDiagonal[2] > 0.1, "--init he is Gaussian: " + offDiagonal[2]);
+  }
+
+  static float[] firstWeight(Path safetensors) throws IOException {
+    byte[] f = Files.readAllBytes(safetensors);
+    ByteBuffer b = ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN);
+    long n = b.getLong();
+    JsonObject h = JsonParser.parseString(new String(f, 8, (int) n, StandardCharsets.UTF_8)).getAsJsonObject();
+    long start = h.getAsJsonObject("0.weight").getAsJsonArray("data_offsets").get(0).getAsLong();
+    ByteBuffer data = ByteBuffer.wrap(f, (int) (8 + n + start), 64 * 64 * 4).slice()
+        .order(ByteOrder.LITTLE_ENDIAN);
+    float[] w = new float[64 * 64];
+    data.asFloatBuffer().get(w);
+    return w;
+  }
+
   @Test
   void divergenceStopsWithAHint(@TempDir Path tmp) {
     CliTest.Run r = train(tmp.resolve("d"), "--epochs", "3", "--lr", "20", "--warmup", "0");

@@ -53,13 +53,16 @@ final class Experiment {
       ordered("method", "tat", "activation", "leaky_relu", "eta", "0.9"));
   static final Method TAT95 = new Method("tat-lrelu-0.95", "TAT LReLU eta=0.95",
       ordered("method", "tat", "activation", "leaky_relu", "eta", "0.95"));
-  static final Method EOC = new Method("eoc-relu", "EOC ReLU (He, sigma_w^2=2)",
+  static final Method EOC = new Method("eoc-relu", "EOC ReLU (Orthogonal Delta, sigma_w^2=2)",
       ordered("method", "eoc", "activation", "relu"));
   static final Method DKS = new Method("dks-softplus", "DKS softplus",
       ordered("method", "dks", "activation", "softplus"));
   static final Method LRELU = new Method("lrelu", "LReLU untransformed",
       ordered("method", "untransformed", "activation", "leaky_relu"));
-  /** The standard ResNet's own recipe: ReLU, He init, batch norm, plain skips. */
+  /**
+   * The standard ResNet: ReLU, batch norm (decay 0.9), plain skips, Orthogonal Delta at
+   * sigma_w = sqrt(2) as the paper initializes every method.
+   */
   static final Method BN_RELU = new Method("relu-bn", "ReLU + BatchNorm (standard)",
       ordered("method", "eoc", "activation", "relu"));
 

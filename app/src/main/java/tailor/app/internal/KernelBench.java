@@ -58,8 +58,9 @@ public final class KernelBench {
       for (int init = 0; init < inits; init++) {
         Network net = Network.build(g, List.of(width), s, trelu, new Initializers.Suo(),
             InitOptions.defaults(), new SplittableRandom(init)).withTaps(false);
-        Network eocNet = Network.build(g, List.of(width), s, relu, new Initializers.He(),
-            InitOptions.defaults(), new SplittableRandom(init)).withTaps(false);
+        // the EOC baseline as training builds it: Orthogonal Delta at sigma_w^2 = 2
+        Network eocNet = Network.build(g, List.of(width), s, relu, new Initializers.Suo(),
+            new InitOptions(Math.sqrt(2.0), 0.0, false), new SplittableRandom(init)).withTaps(false);
         int n = 64;
         double[] z = unitQ(n, width, 500 + init);
         List<Tensor> acts = new ArrayList<>();

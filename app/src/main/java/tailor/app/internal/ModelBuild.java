@@ -44,6 +44,8 @@ final class ModelBuild implements AutoCloseable {
   final ShapedActivation activation;
   final String transformName;
   final Initializer initializer;
+  /** The initializer's weight multiplier (NaN: the initializer's own). */
+  final double sigmaW;
   final BackendSession session;
   final Network network;
   final ModelSummary summary;
@@ -58,7 +60,7 @@ final class ModelBuild implements AutoCloseable {
     String actName = c.string("activation");
     if (method.equals("eoc")) {
       if (!c.source("activation").equals("default") && !actName.equals("relu")) {
-        throw TailorException.user("--method eoc is ReLU at the edge of chaos (He init, sigma_w^2 = 2); "
+        throw TailorException.user("--method eoc is ReLU at the edge of chaos (Orthogonal Delta, sigma_w^2 = 2); "
             + "it takes no --activation " + actName + "; drop --activation or use --method tat");
       }
       actName = "relu";
@@ -180,16 +182,32 @@ final class ModelBuild implements AutoCloseable {
     }
 
     // The initializer.
+    // Every method starts from the Orthogonal Delta initialization with a multiplier sigma_w,
+    // as the TAT paper runs all of them; the EOC baseline (and the batch-norm ResNet, which uses
+    // it) at sigma_w^2 = 2, the ReLU edge of chaos. Gaussian He only when asked for.
     String init = c.string("init");
     if (init.equals("auto")) {
-      init = method.equals("eoc") ? "he" : "suo";
+      init = "suo";
     }
     this.initializer = plugins.initializer(init, c.source("init"));
-    double sigmaW = c.number("sigma_w");
-    if (!(sigmaW > 0)) {
-      throw TailorException.user("--sigma-w " + sigmaW + " must be > 0");
+    String sw0 = c.string("sigma_w");
+    boolean autoSigma = sw0.equals("auto");
+    double sigmaW;
+    if (autoSigma) {
+      sigmaW = method.equals("eoc") ? Math.sqrt(2.0) : 1.0;
+    } else {
+      try {
+        sigmaW = Double.parseDouble(sw0);
+      } catch (NumberFormatException e) {
+        sigmaW = Double.NaN;
+      }
+      if (!(sigmaW > 0) || Double.isInfinite(sigmaW)) {
+        throw TailorException.user("--sigma-w '" + sw0 + "' (from " + c.source("sigma_w")
+            + ") must be a number > 0 or auto (sqrt(2) for eoc, 1 otherwise)");
+      }
     }
-    InitOptions io = new InitOptions(init.equals("suo") ? sigmaW : Double.NaN, 0.0, false);
+    this.sigmaW = init.equals("suo") || !autoSigma ? sigmaW : Double.NaN;
+    InitOptions io = new InitOptions(this.sigmaW, 0.0, false);
 
     // The backend.
     long t = c.integer("threads");
