@@ -9,5 +9,6 @@ module tailor.models {
 
   provides tailor.api.model.ModelFamily with
       tailor.models.internal.MlpFamily,
-      tailor.models.internal.ResNetFamily;
+      tailor.models.internal.ResNetFamily,
+      tailor.models.internal.CifarResNetFamily;
 }

@@ -61,7 +61,7 @@ class CliTest {
   @CsvSource(delimiter = '|', value = {
       "shape --activation tahn | unknown activation 'tahn' (from --activation); known: asinh, atan, bentid, elu, erf, gelu, gelu_exact, leaky_relu, relu, selu, sigmoid, softplus, softsign, square, swish, tanh. Did you mean 'tanh'?",
       "shape --method tta | unknown method 'tta' (from --method); known: dks, tat, tat-lrelu, tat-smooth, untransformed. Did you mean 'tat'?",
-      "shape --model resnt | unknown model 'resnt' (from --model); known: mlp, resnet. Did you mean 'resnet'?",
+      "shape --model resnt | unknown model 'resnt' (from --model); known: cifar-resnet, mlp, resnet. Did you mean 'resnet'?",
       "shape --eta 1.5 | eta = 1.5 (from --eta) is outside [0, 1]",
       "shape --activation tanh --tau 0 | tau = 0 (from --tau) must be > 0",
       "shape --method dks --activation tanh --zeta 1 | zeta = 1 (from --zeta) must be > 1",
@@ -96,6 +96,19 @@ class CliTest {
     Run std = run("model", "summary", "--depth", "50", "--block", "v1", "--shortcut-weight", "none",
         "--norm", "batch");
     assertTrue(std.out().contains("parameters:    25,557,032"), std.out());
+    // He et al.'s CIFAR ResNet-110: its CIFAR input and its depth by default
+    Run c110 = run("model", "summary", "--model", "cifar-resnet", "--depth", "110");
+    assertEquals(0, c110.code(), c110.err());
+    assertTrue(c110.out().contains("nonlinearities on the longest path: 109"), c110.out());
+    assertTrue(c110.out().contains("parameters:    1,723,914"), c110.out());
+    Run c56 = run("model", "summary", "--model", "cifar-resnet");
+    assertTrue(c56.out().contains("parameters:    850,986"), c56.out());
+    Run bad = run("model", "summary", "--model", "cifar-resnet", "--depth", "50");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().strip().startsWith("tailor: cifar-resnet has no depth 50"), bad.err());
+    Run stem = run("train", "--model", "cifar-resnet", "--depth", "20", "--stem", "imagenet");
+    assertEquals(2, stem.code());
+    assertEquals("tailor: unknown stem 'imagenet' (from --stem); known: cifar", stem.err().strip());
   }
 
   @Test
@@ -155,8 +168,8 @@ class CliTest {
     assertTrue(r.out().contains("tailor.models"));
     assertTrue(r.out().contains("tailor.datasets"));
     assertTrue(r.out().contains("tailor.optimizers"));
-    // header, 16 activations, 4 transforms, 2 models, 4 initializers, 2 backends, 5 datasets, 4 optimizers
-    assertEquals(1 + 16 + 4 + 2 + 4 + 2 + 5 + 4, r.out().lines().count());
+    // header, 16 activations, 4 transforms, 3 models, 4 initializers, 2 backends, 5 datasets, 4 optimizers
+    assertEquals(1 + 16 + 4 + 3 + 4 + 2 + 5 + 4, r.out().lines().count());
     // cuda is listed with whether a GPU is usable here
     assertTrue(r.out().lines().anyMatch(l -> l.startsWith("backend     cuda ")
         && (l.endsWith("[usable here]") || l.contains("[unavailable: "))), r.out());

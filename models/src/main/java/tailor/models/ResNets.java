@@ -88,12 +88,49 @@ public final class ResNets {
     if (cfg == null) {
       throw new IllegalArgumentException("unknown depth " + depth);
     }
+    String w = shortcutWeight == null ? "none (plain sums)" : trim(shortcutWeight);
+    String desc = String.format(Locale.ROOT, "resnet-%d %s w=%s%s%s", depth, v2 ? "v2" : "v1", w,
+        stem == Stem.CIFAR ? " cifar-stem" : "", batchNorm ? " batch-norm" : "");
+    return build(cfg, 64, desc, shortcutWeight, v2, width, classes, stem, batchNorm, dropout);
+  }
+
+  /** The depths of He et al.'s CIFAR ResNets offered, 6n + 2 (n basic blocks per stage). */
+  public static List<Integer> cifarDepths() {
+    return List.of(8, 14, 20, 32, 44, 56, 110, 1202);
+  }
+
+  /**
+   * He et al.'s (2016) CIFAR ResNet of depth 6n + 2, modified like {@link #build}: a 3x3 conv of
+   * 16 channels, three stages of n basic blocks with 16, 32 and 64 channels (times
+   * {@code width}; stride 2 at the first block of the last two), global average pooling and the
+   * linear head. The original's stage transitions use parameter-free zero-padded identity
+   * shortcuts; here a network with shortcuts (w &gt; 0 or plain sums) projects them with a 1x1
+   * conv, and the vanilla network (w = 0) has none, so it has the original's parameters.
+   *
+   * @param depth 6n + 2, n &gt;= 1
+   */
+  public static LayerGraph buildCifar(int depth, Double shortcutWeight, boolean v2, double width,
+      int classes, boolean batchNorm, double dropout) {
+    if (depth < 8 || (depth - 2) % 6 != 0) {
+      throw new IllegalArgumentException("a CIFAR ResNet has depth 6n + 2, n >= 1, not " + depth);
+    }
+    int n = (depth - 2) / 6;
+    Config cfg = new Config(new int[] {n, n, n}, false, new int[] {16, 32, 64},
+        new boolean[] {false, true, true});
+    String w = shortcutWeight == null ? "none (plain sums)" : trim(shortcutWeight);
+    String desc = String.format(Locale.ROOT, "cifar-resnet-%d %s w=%s%s", depth, v2 ? "v2" : "v1",
+        w, batchNorm ? " batch-norm" : "");
+    return build(cfg, 16, desc, shortcutWeight, v2, width, classes, Stem.CIFAR, batchNorm, dropout);
+  }
+
+  private static LayerGraph build(Config cfg, int stemChannels, String desc, Double shortcutWeight,
+      boolean v2, double width, int classes, Stem stem, boolean batchNorm, double dropout) {
     boolean bias = !batchNorm;
     List<Layer> net = new ArrayList<>();
     if (stem == Stem.IMAGENET) {
-      net.add(new Layer.Conv(scaled(64, width), 7, 2, bias));
+      net.add(new Layer.Conv(scaled(stemChannels, width), 7, 2, bias));
     } else {
-      net.add(new Layer.Conv(scaled(64, width), 3, 1, bias));
+      net.add(new Layer.Conv(scaled(stemChannels, width), 3, 1, bias));
     }
     if (!v2) {
       if (batchNorm) {
@@ -104,7 +141,7 @@ public final class ResNets {
     if (stem == Stem.IMAGENET) {
       net.add(new Layer.MaxPool(3, 2));
     }
-    for (int g = 0; g < 4; g++) {
+    for (int g = 0; g < cfg.blocksPerGroup().length; g++) {
       for (int b = 0; b < cfg.blocksPerGroup()[g]; b++) {
         int stride = b == 0 && g > 0 ? 2 : 1;
         boolean projection = b == 0 && cfg.useProjection()[g];
@@ -123,9 +160,6 @@ public final class ResNets {
       net.add(new Layer.Dropout(dropout));
     }
     net.add(new Layer.Dense(classes, true));
-    String w = shortcutWeight == null ? "none (plain sums)" : trim(shortcutWeight);
-    String desc = String.format(Locale.ROOT, "resnet-%d %s w=%s%s%s", depth, v2 ? "v2" : "v1", w,
-        stem == Stem.CIFAR ? " cifar-stem" : "", batchNorm ? " batch-norm" : "");
     return new LayerGraph(desc, new Layer.Sequence(net));
   }
 

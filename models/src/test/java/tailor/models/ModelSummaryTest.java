@@ -47,6 +47,45 @@ class ModelSummaryTest {
     assertTrue(s.table(false).contains("nonlinearities on the longest path: 49"));
   }
 
+  /**
+   * He et al.'s CIFAR ResNets (Table 6 of "Deep Residual Learning"): 0.27 M parameters at depth
+   * 20, 0.85 M at 56 and 1.7 M at 110 with parameter-free shortcuts. The vanilla network has no
+   * shortcuts at all, so it has the original's weights plus one bias per conv channel; depth
+   * 6n + 2 counts the stem conv, 6n block convs and the head, so 6n + 1 activations lie on the
+   * longest path. With batch norm and plain sums (the standard version, convs without bias) the
+   * two 1x1 projections at the stage transitions add 16 * 32 + 32 * 64 weights and their BN.
+   */
+  @Test
+  void cifarResNetsHaveTheOriginalsParameterCountsAndDepths() {
+    long[][] want = {{20, 269_034, 19}, {56, 850_986, 55}, {110, 1_723_914, 109}};
+    for (long[] w : want) {
+      ModelSummary s = ModelSummary.of(ResNets.buildCifar((int) w[0], 0.0, true, 1.0, 10, false,
+          0.0), List.of(3, 32, 32));
+      assertEquals(w[1], s.params(), "depth " + w[0]);
+      assertEquals(w[2], s.nonlinearDepth(), "depth " + w[0]);
+      assertEquals(List.of(10), s.output());
+    }
+    ModelSummary v1 = ModelSummary.of(ResNets.buildCifar(110, 0.0, false, 1.0, 10, false, 0.0),
+        List.of(3, 32, 32));
+    assertEquals(109, v1.nonlinearDepth(), "v1 blocks");
+    assertEquals(1.7e6, ModelSummary.of(ResNets.buildCifar(110, 0.0, true, 1.0, 10, false, 0.0),
+        List.of(3, 32, 32)).params(), 0.05e6);
+    // the standard version: no conv biases; BN scale and shift per channel; two projections
+    ModelSummary bn = ModelSummary.of(ResNets.buildCifar(20, null, false, 1.0, 10, true, 0.0),
+        List.of(3, 32, 32));
+    long weights = 269_034 - (16 + 6 * 16 + 6 * 32 + 6 * 64); // conv biases off
+    long bnParams = 2L * (16 + 6 * 16 + 6 * 32 + 6 * 64 + 32 + 64);
+    assertEquals(weights + 16 * 32 + 32 * 64 + bnParams, bn.params());
+    // the stages: 32x32 with 16 channels, then 16x16 with 32, then 8x8 with 64
+    List<List<Integer>> shapes = ModelSummary.of(ResNets.buildCifar(20, 0.0, true, 1.0, 10,
+        false, 0.0), List.of(3, 32, 32)).rows().stream().map(ModelSummary.Row::output).distinct()
+        .toList();
+    assertTrue(shapes.containsAll(List.of(List.of(16, 32, 32), List.of(32, 16, 16),
+        List.of(64, 8, 8))), shapes.toString());
+    assertThrows(IllegalArgumentException.class,
+        () -> ResNets.buildCifar(21, 0.0, true, 1.0, 10, false, 0.0));
+  }
+
   @Test
   void shapesThatDoNotFitAreOneClearLine() {
     TailorException e = assertThrows(TailorException.class,

@@ -16,4 +16,14 @@ public interface ModelFamily extends Plugin {
    *     [0, 1] or an unknown block style
    */
   Architecture describe(ModelSpec spec);
+
+  /**
+   * The input stems this family accepts, its default first (e.g. imagenet, cifar); empty where
+   * the family has no stem setting.
+   *
+   * @since SPI 1.1
+   */
+  default List<String> stems() {
+    return List.of();
+  }
 }

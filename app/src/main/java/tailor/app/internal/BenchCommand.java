@@ -25,7 +25,7 @@ import tailor.api.TailorException;
  * run, and the wall time of whole {@code tailor shape} processes.
  */
 public final class BenchCommand {
-  static final Set<String> VALUED = Set.of("rounds", "warmup", "peer", "process-runs", "depth",
+  static final Set<String> VALUED = Set.of("model", "rounds", "warmup", "peer", "process-runs", "depth",
       "width", "stem", "batch", "steps", "threads", "input", "backend", "python", "twin",
       "curvature-examples");
   static final Set<String> FLAGS = Set.of("help", "taps", "twin-capped");
@@ -72,7 +72,7 @@ public final class BenchCommand {
     if (a.flag("help") || a.positional().isEmpty()) {
       out.println("usage: tailor bench shape [--rounds 20] [--warmup 5] [--process-runs 5]"
           + " [--peer 'python3 tools/golden/dks_reference.py']\n"
-          + "       tailor bench train-step [--depth 50] [--width 1] [--stem cifar|imagenet]"
+          + "       tailor bench train-step [--model resnet|cifar-resnet] [--depth 50] [--width 1] [--stem cifar|imagenet]"
           + " [--batch 128] [--steps 5] [--warmup 2] [--threads N] [--backend cpu] [--peer BACKEND] [--taps] [--twin-capped]\n"
           + "       tailor bench optimizer-step [--depth 50] [--width 1] [--batch 128] [--steps 5]"
           + " [--warmup 1] [--threads N] [--curvature-examples 16]\n"

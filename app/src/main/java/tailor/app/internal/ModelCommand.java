@@ -19,14 +19,15 @@ public final class ModelCommand {
       "shortcut-weight", "norm", "classes", "input", "dropout");
   static final Set<String> FLAGS = Set.of("layers", "help");
   static final String HELP = String.join("\n",
-      "usage: tailor model summary [--model mlp|resnet] [--depth N] [--width W] [--stem imagenet|cifar]",
+      "usage: tailor model summary [--model mlp|resnet|cifar-resnet] [--depth N] [--width W] [--stem imagenet|cifar]",
       "                            [--block v1|v2] [--shortcut-weight W|none] [--norm none|batch]",
       "                            [--classes N] [--input CxHxW|D] [--dropout P] [--layers]",
       "",
       "Prints the architecture's layers (with --layers), parameter count, FLOPs per example and",
       "the number of nonlinearities on the longest path. --shortcut-weight none with --norm batch",
       "is the standard ResNet baseline. Defaults: resnet 50 v2, w 0, imagenet stem (input 3x224x224;",
-      "cifar: 3x32x32, 10 classes), 1000 classes; mlp input 64.");
+      "cifar: 3x32x32, 10 classes), 1000 classes; cifar-resnet 56 (depth 6n+2), cifar stem;",
+      "mlp input 64.");
 
   private final PluginCatalog plugins;
 
@@ -50,12 +51,14 @@ public final class ModelCommand {
     String model = a.string("model", "resnet");
     ModelFamily family = plugins.model(model, "--model");
     boolean resnet = !family.depths().isEmpty();
-    String stem = a.string("stem", "imagenet");
+    String stem = a.string("stem", family.stems().isEmpty() ? "imagenet" : family.stems().get(0));
     Double w = 0.0;
     if (a.has("shortcut-weight")) {
       w = a.string("shortcut-weight", "").equals("none") ? null : a.number("shortcut-weight");
     }
-    int depth = a.has("depth") ? a.integer("depth") : (resnet ? 50 : 10);
+    // the default: 50, or the family's first depth above it (cifar-resnet: 56)
+    int depth = a.has("depth") ? a.integer("depth") : !resnet ? 10
+        : family.depths().stream().filter(d -> d >= 50).findFirst().orElse(family.depths().get(0));
     ShapeService.requireDepth(family, model, depth, "--depth");
     int classes = a.has("classes") ? a.integer("classes") : (stem.equals("cifar") || !resnet ? 10 : 1000);
     List<Integer> input = a.has("input") ? parseShape(a.string("input", ""))

@@ -67,7 +67,8 @@ public final class ShapeService {
         c.qSlope() != null ? TargetChecks.qSlope(c.qSlope(), c.source("q_slope")) : defaults.qSlope(),
         quadrature(c));
     ModelSpec spec = ModelSpec.of(c.depth()).withShortcutWeight(w == null ? 0.0 : w)
-        .withBlock(c.block() == null ? "v2" : c.block());
+        .withBlock(c.block() == null ? "v2" : c.block())
+        .withStem(family.stems().isEmpty() ? "imagenet" : family.stems().get(0));
     Architecture arch = family.describe(spec);
     if (!transform.name().equals("untransformed") && arch.shapingIncompatibility() != null) {
       throw TailorException.user(arch.describe() + " cannot be shaped: " + arch.shapingIncompatibility());
@@ -131,7 +132,8 @@ public final class ShapeService {
   /** The JSON object of an outcome, with exactly the documented keys. */
   static Map<String, Object> toJson(Outcome o) {
     ShapeCase c = o.request();
-    boolean resnet = o.architecture().describe().startsWith("resnet");
+    String d = o.architecture().describe();
+    boolean resnet = d.startsWith("resnet") || d.startsWith("cifar-resnet");
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("method", c.method());
     m.put("activation", c.activation());

@@ -54,7 +54,8 @@ final class TrainStepBench {
     List<Integer> input = a.has("input") ? ModelCommand.parseShape(a.string("input", ""))
         : stem.equals("cifar") ? List.of(3, 32, 32) : List.of(3, 224, 224);
     int classes = stem.equals("cifar") ? 10 : 1000;
-    VanillaNet net0 = VanillaNet.of(plugins, depth, stem, width, classes, input);
+    VanillaNet net0 = VanillaNet.of(plugins, a.string("model", "resnet"), depth, stem, width,
+        classes, input);
     LayerGraph graph = net0.graph();
     ShapedActivation act = net0.activation();
     ModelSummary summary = net0.summary();
@@ -138,9 +139,15 @@ final class TrainStepBench {
   record VanillaNet(LayerGraph graph, ShapedActivation activation, ModelSummary summary) {
     static VanillaNet of(PluginCatalog plugins, int depth, String stem, double width, int classes,
         List<Integer> input) {
+      return of(plugins, "resnet", depth, stem, width, classes, input);
+    }
+
+    /** The vanilla network of a ResNet family ({@code resnet}, {@code cifar-resnet}). */
+    static VanillaNet of(PluginCatalog plugins, String model, int depth, String stem, double width,
+        int classes, List<Integer> input) {
       ModelSpec spec = ModelSpec.of(depth).withStem(stem).withWidth(width).withClasses(classes)
           .withInput(input);
-      LayerGraph graph = (LayerGraph) plugins.model("resnet", "--model").describe(spec);
+      LayerGraph graph = (LayerGraph) plugins.model(model, "--model").describe(spec);
       ShapedActivation act = Shaper.transform("tat-lrelu").shape(Activations.byName("leaky_relu"),
           ShapingTargets.defaults(), graph);
       return new VanillaNet(graph, act, ModelSummary.of(graph, input));

@@ -33,12 +33,32 @@ public final class ResNetFamily implements ModelFamily {
   }
 
   @Override
+  public List<String> stems() {
+    return List.of("imagenet", "cifar");
+  }
+
+  @Override
   public Architecture describe(ModelSpec spec) {
     if (ResNets.config(spec.depth()) == null) {
       throw TailorException.user(String.format(Locale.ROOT,
           "resnet has no depth %d; known depths: %s", spec.depth(),
           ResNets.depths().stream().map(String::valueOf).collect(Collectors.joining(", "))));
     }
+    Checked c = check(spec, stems());
+    return ResNets.build(spec.depth(), c.w(), c.v2(), spec.width(), spec.classes(),
+        c.stem().equals("cifar") ? ResNets.Stem.CIFAR : ResNets.Stem.IMAGENET, c.batchNorm(),
+        spec.dropout());
+  }
+
+  /** A validated spec's shortcut weight, block style, stem and normalization. */
+  record Checked(Double w, boolean v2, String stem, boolean batchNorm) {}
+
+  /**
+   * Validates what the ResNet families share, with one-line user errors.
+   *
+   * @param stems the stems allowed, the default first
+   */
+  static Checked check(ModelSpec spec, List<String> stems) {
     Double w = spec.shortcutWeight();
     if (w != null && !(w >= 0.0 && w <= 1.0)) {
       throw TailorException.user(String.format(Locale.ROOT,
@@ -53,16 +73,9 @@ public final class ResNetFamily implements ModelFamily {
       throw TailorException.user("width multiplier " + spec.width()
           + " must be in (0, 64]; 1 is the standard width, 0.25 a quarter");
     }
-    ResNets.Stem stem;
-    switch (spec.stem() == null ? "imagenet" : spec.stem()) {
-      case "imagenet":
-        stem = ResNets.Stem.IMAGENET;
-        break;
-      case "cifar":
-        stem = ResNets.Stem.CIFAR;
-        break;
-      default:
-        throw TailorException.user(Names.unknown("stem", spec.stem(), "--stem", List.of("imagenet", "cifar")));
+    String stem = spec.stem() == null ? stems.get(0) : spec.stem();
+    if (!stems.contains(stem)) {
+      throw TailorException.user(Names.unknown("stem", spec.stem(), "--stem", stems));
     }
     String norm = spec.norm() == null ? "none" : spec.norm();
     if (!norm.equals("none") && !norm.equals("batch")) {
@@ -74,7 +87,6 @@ public final class ResNetFamily implements ModelFamily {
     if (spec.classes() < 1) {
       throw TailorException.user("classes = " + spec.classes() + " must be >= 1");
     }
-    return ResNets.build(spec.depth(), w, block.equals("v2"), spec.width(), spec.classes(), stem,
-        norm.equals("batch"), spec.dropout());
+    return new Checked(w, block.equals("v2"), stem, norm.equals("batch"));
   }
 }
