@@ -68,6 +68,46 @@ class DatasetsTest {
     }
   }
 
+  /**
+   * A held-out part of the training split: train and held-out examples partition the training
+   * split (none of the test split), the same fraction and seed hold out the same examples, the
+   * held-out ones load without augmentation, labels follow their source, and a fraction outside
+   * (0, 1) is one user error.
+   */
+  @Test
+  void holdoutPartitionsTheTrainingSplitAndNeverTouchesTheTestSplit() {
+    Dataset d = provider("digits").open(DataOptions.embedded());
+    int n = d.size(Split.TRAIN);
+    Holdout h = new Holdout(d, 0.1, 7);
+    assertEquals(Math.round(0.1 * n), h.size(Split.TEST));
+    assertEquals(n, h.size(Split.TRAIN) + h.size(Split.TEST));
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    for (Split sp : Split.values()) {
+      for (int i = 0; i < h.size(sp); i++) {
+        assertTrue(seen.add(h.source(sp, i)), "example " + h.source(sp, i) + " twice");
+        assertEquals(d.label(Split.TRAIN, h.source(sp, i)), h.label(sp, i));
+      }
+    }
+    assertEquals(n, seen.size());
+    Holdout again = new Holdout(d, 0.1, 7);
+    Holdout other = new Holdout(d, 0.1, 8);
+    boolean differs = false;
+    for (int i = 0; i < h.size(Split.TEST); i++) {
+      assertEquals(h.source(Split.TEST, i), again.source(Split.TEST, i));
+      differs |= h.source(Split.TEST, i) != other.source(Split.TEST, i);
+    }
+    assertTrue(differs, "another seed holds out other examples");
+    float[] a = new float[d.exampleSize()];
+    float[] b = new float[d.exampleSize()];
+    h.load(Split.TEST, 3, a, 0, new java.util.SplittableRandom(1));
+    d.load(Split.TRAIN, h.source(Split.TEST, 3), b, 0, null);
+    assertArrayEquals(b, a, "held-out examples load with the evaluation transform");
+    for (double bad : new double[] {0, 1, -0.2, 1.5, Double.NaN}) {
+      TailorException e = assertThrows(TailorException.class, () -> new Holdout(d, bad, 7));
+      assertTrue(e.getMessage().startsWith("holdout = "), e.getMessage());
+    }
+  }
+
   @Test
   void embeddedDigitsSplitAndScale() {
     Dataset d = provider("digits").open(DataOptions.embedded());

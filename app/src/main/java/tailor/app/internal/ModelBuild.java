@@ -38,6 +38,10 @@ final class ModelBuild implements AutoCloseable {
 
   final RunConfig config;
   final Dataset data;
+  /** What evaluations read: "test" (the test split) or "holdout" (held-out training examples). */
+  final String evaluatedOn;
+  /** The permutation seed of held-out examples. */
+  static final long HOLDOUT_SEED = 0x5eed_401dL;
   final PerLocationNormalization.Homogeneous pln;
   final List<Integer> input;
   final LayerGraph graph;
@@ -89,8 +93,18 @@ final class ModelBuild implements AutoCloseable {
     if (imageSize < 0 || imageSize > 4096) {
       throw TailorException.user("--image-size " + imageSize + " must be from 0 (default) to 4096");
     }
-    this.data = provider.open(new DataOptions(dir.isEmpty() ? null : Path.of(dir), (int) imageSize,
-        (int) loaderThreads, c.string("augment")));
+    Dataset opened = provider.open(new DataOptions(dir.isEmpty() ? null
+        : Path.of(dir), (int) imageSize, (int) loaderThreads, c.string("augment")));
+    double holdout = c.number("holdout");
+    if (holdout != 0 && !(holdout > 0 && holdout < 1)) {
+      throw TailorException.user(String.format(Locale.ROOT, "--holdout %s (from %s) is outside "
+          + "(0, 1); it is the share of the training split evaluated on instead of the test "
+          + "split, e.g. 0.1, or 0 for the test split", holdout, c.source("holdout")));
+    }
+    // The held-out examples are the same for every seed: runs that differ in their settings
+    // (a learning-rate probe) are scored on one set.
+    this.data = holdout > 0 ? new tailor.datasets.Holdout(opened, holdout, HOLDOUT_SEED) : opened;
+    this.evaluatedOn = holdout > 0 ? "holdout" : "test";
     String plnName = c.string("pln");
     switch (plnName) {
       case "off":

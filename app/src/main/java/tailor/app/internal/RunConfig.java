@@ -57,6 +57,7 @@ public final class RunConfig {
       new Key("loader_threads", 1L, "background data-loading threads"),
       new Key("pln", "off", "per-location normalization of the inputs: off, on, avg_q"),
       new Key("augment", "default", "training augmentation: default, none (imagenet: random-crop)"),
+      new Key("holdout", 0.0, "evaluate on this share of the training split, held out, instead of the test split (0: off)"),
       new Key("image_size", 0L, "crop size for imagenet (0: 224)"),
       new Key("eval_every", 1L, "evaluate on the test split every N epochs (and at the end)"),
       new Key("evals_per_epoch", 1L, "with eval_every 1: evaluate N times per epoch, at equal steps"),

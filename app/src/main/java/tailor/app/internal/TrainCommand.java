@@ -192,6 +192,9 @@ final class TrainCommand {
       if (Double.isFinite(o.imagesPerSecond())) {
         summary.addProperty("train_images_per_s", o.imagesPerSecond()); // this run's rate
       }
+      // "test_*" are the evaluation's figures; with --holdout they are the held-out training
+      // examples', which evaluated_on says
+      summary.addProperty("evaluated_on", b.evaluatedOn);
       if (o.eval() != null) {
         summary.addProperty("test_loss", o.eval().loss());
         summary.addProperty("test_top1", o.eval().top1());
@@ -210,7 +213,8 @@ final class TrainCommand {
         out.printf(Locale.ROOT, "stopped after step %d of %d (--stop-after); continue with: tailor train --resume %s%n",
             o.steps(), trainer.totalSteps(), dir);
       } else {
-        out.printf(Locale.ROOT, "done: %d steps in %.1f s of training (%s); test loss %.4f, top-1 %.2f%%%s%n",
+        out.printf(Locale.ROOT, "done: %d steps in %.1f s of training (%s); " + b.evaluatedOn
+            + " loss %.4f, top-1 %.2f%%%s%n",
             o.steps(), o.trainSeconds(), Double.isFinite(o.imagesPerSecond())
                 ? String.format(Locale.ROOT, "%.0f images/s", o.imagesPerSecond()) : "no steps left to run",
             o.eval().loss(), 100 * o.eval().top1(),
