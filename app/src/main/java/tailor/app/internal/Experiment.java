@@ -32,7 +32,20 @@ final class Experiment {
    */
   record Preset(String name, String summary, String reductions, boolean needsData,
       List<Method> methods, List<Arch> archs, List<String> optimizers, List<Cell> cells,
-      Map<String, String> base, String estimate) {
+      Map<String, String> base, String estimate, Probe probe) {
+    Preset(String name, String summary, String reductions, boolean needsData,
+        List<Method> methods, List<Arch> archs, List<String> optimizers, List<Cell> cells,
+        Map<String, String> base, String estimate) {
+      this(name, summary, reductions, needsData, methods, archs, optimizers, cells, base,
+          estimate, null);
+    }
+
+    /** The same grid with another probe stage (null: none). */
+    Preset withProbe(Probe p) {
+      return new Preset(name, summary, reductions, needsData, methods, archs, optimizers, cells,
+          base, estimate, p);
+    }
+
     Cell cell(Method m, Arch a, String optimizer) {
       for (Cell c : cells) {
         if (c.method() == m && c.arch() == a && c.optimizer().equals(optimizer)) {
@@ -40,6 +53,54 @@ final class Experiment {
         }
       }
       return null;
+    }
+  }
+
+  /**
+   * A probe stage: before a cell runs, short runs of it at every point of {@code grid} (the
+   * values of each key, crossed; a cell takes the keys that apply to its optimizer), trained on
+   * all but {@code holdout} of the training split and scored on that held-out part (never the
+   * test split); the cell then runs at the point with the best held-out top-1 (ties: the lower
+   * held-out loss).
+   *
+   * @param settings what the probe runs change besides (their length: steps or epochs)
+   */
+  record Probe(double holdout, Map<String, String> settings, Map<String, List<String>> grid) {
+    Probe {
+      if (!(holdout > 0 && holdout < 1)) {
+        throw TailorException.user(String.format(Locale.ROOT, "the probe's held-out fraction %s "
+            + "is outside (0, 1); it is the share of the training split the probes are scored "
+            + "on, e.g. 0.1", holdout));
+      }
+      for (Map.Entry<String, List<String>> e : grid.entrySet()) {
+        if (e.getValue().isEmpty()) {
+          throw TailorException.user("the probe grid of " + e.getKey() + " has no values; give "
+              + "it at least one, e.g. " + e.getKey() + "=0.001,0.003,0.01");
+        }
+      }
+      settings = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(settings));
+      grid = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(grid));
+    }
+
+    /** The grid points that apply to a cell with this optimizer, in order. */
+    List<Map<String, String>> points(String optimizer) {
+      List<Map<String, String>> out = new ArrayList<>();
+      out.add(new LinkedHashMap<>());
+      for (Map.Entry<String, List<String>> e : grid.entrySet()) {
+        if (!appliesTo(e.getKey(), optimizer)) {
+          continue;
+        }
+        List<Map<String, String>> next = new ArrayList<>();
+        for (Map<String, String> p : out) {
+          for (String v : e.getValue()) {
+            Map<String, String> q = new LinkedHashMap<>(p);
+            q.put(e.getKey(), v);
+            next.add(q);
+          }
+        }
+        out = next;
+      }
+      return out.size() == 1 && out.get(0).isEmpty() ? List.of() : out;
     }
   }
 

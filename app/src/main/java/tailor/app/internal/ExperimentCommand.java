@@ -33,16 +33,19 @@ final class ExperimentCommand {
   enum State { PENDING, PARTIAL, DONE, FAILED }
 
   private final Provider<TrainCommand> train;
+  private final PluginCatalog plugins;
 
   @Inject
-  ExperimentCommand(Provider<TrainCommand> train) {
+  ExperimentCommand(Provider<TrainCommand> train, PluginCatalog plugins) {
     this.train = train;
+    this.plugins = plugins;
   }
 
   static String usage() {
     return String.join("\n",
         "usage: tailor experiment --preset NAME [--out DIR] [--data DIR] [--threads N] [--backend B] [--list]",
         "                         [--notes FILE] [--retry-failed] [--report-only]",
+        "                         [--probe 'KEY=V1,V2,...;KEY=...'] [--probe-holdout F] [--probe-steps N]",
         "",
         "Runs a grid of training runs (method x architecture x optimizer) and writes results.md,",
         "results.csv, results-plots/*.png and every run's folder under DIR/runs. Started again, it",
@@ -65,11 +68,18 @@ final class ExperimentCommand {
         "  --list           print the grid and what is done, run nothing",
         "  --notes FILE     a Markdown file included in results.md under 'Notes'",
         "  --retry-failed   run failed cells again",
-        "  --report-only    rewrite results.md/csv/plots from the runs so far, run nothing");
+        "  --report-only    rewrite results.md/csv/plots from the runs so far, run nothing",
+        "  --probe GRID     a probe stage (replacing the preset's): before each cell, short runs at",
+        "                   every point of the grid (keys that apply to the cell's optimizer,",
+        "                   values crossed), scored on held-out training examples; the cell runs at",
+        "                   the best point (held-out top-1)",
+        "  --probe-holdout F  the held-out share of the training split (default 0.1)",
+        "  --probe-steps N  the probe runs' length in steps (default: the preset's probe, else 200)");
   }
 
   int run(List<String> tokens, PrintStream out, PrintStream err) {
-    Args a = Args.parse(tokens, Set.of("preset", "out", "data", "threads", "notes", "backend"),
+    Args a = Args.parse(tokens, Set.of("preset", "out", "data", "threads", "notes", "backend",
+        "probe", "probe-holdout", "probe-steps"),
         Set.of("help", "list", "retry-failed", "report-only"), "experiment");
     if (a.flag("help")) {
       out.println(usage());
@@ -84,7 +94,7 @@ final class ExperimentCommand {
       throw TailorException.user("tailor experiment needs --preset NAME; presets: "
           + String.join(", ", Experiment.NAMES));
     }
-    Experiment.Preset p = Experiment.preset(name, "--preset");
+    Experiment.Preset p = withProbeOptions(Experiment.preset(name, "--preset"), a);
     Path dir = Path.of(a.string("out", "experiments/" + name));
     Integer t = a.integer("threads");
     long threads = t == null ? 0 : t;
@@ -129,18 +139,49 @@ final class ExperimentCommand {
       }
       int n = p.cells().size();
       int ran = 0;
+      boolean retry = a.flag("retry-failed");
       for (int i = 0; i < n; i++) {
         Experiment.Cell c = p.cells().get(i);
-        Path rd = runs.resolve(c.id());
-        State s = state(rd, c, p, a.flag("retry-failed"));
         String tag = String.format(Locale.ROOT, "[%d/%d] %s", i + 1, n, c.id());
+        Map<String, String> chosen = Map.of();
+        if (p.probe() != null) {
+          List<Map<String, String>> points = p.probe().points(c.optimizer());
+          for (int k = 0; k < points.size(); k++) {
+            Path pd = probeDir(dir, c, k);
+            Map<String, String> ps = probeSettings(c, p, points.get(k));
+            State s = state(pd, ps, retry);
+            String ptag = String.format(Locale.ROOT, "%s probe %d/%d %s", tag, k + 1, points.size(),
+                points.get(k));
+            if (s == State.DONE || s == State.FAILED) {
+              continue;
+            }
+            out.printf(Locale.ROOT, "%s: %s%n", ptag, s == State.PARTIAL ? "resuming" : "running");
+            out.flush();
+            Outcome o = runCell(c, p, "probe of " + c.id(), ps, pd, data, threads, backend,
+                s == State.PARTIAL);
+            ran++;
+            out.printf(Locale.ROOT, "%s: %s (%.0f s)%n", ptag, o.message(), o.wallSeconds());
+          }
+          chosen = chosen(dir, c, p);
+          if (chosen == null) {
+            out.printf(Locale.ROOT, "%s: no probe trained (see %s), the cell is not run%n", tag,
+                dir.resolve("probes").resolve(c.id()));
+            report.write();
+            continue;
+          }
+        }
+        Path rd = runs.resolve(c.id());
+        Map<String, String> cs = new LinkedHashMap<>(settings(c, p));
+        cs.putAll(chosen);
+        State s = state(rd, cs, retry);
         if (s == State.DONE || s == State.FAILED) {
           out.printf(Locale.ROOT, "%s: %s, not run again%n", tag, s == State.DONE ? "finished" : "failed");
           continue;
         }
-        out.printf(Locale.ROOT, "%s: %s%n", tag, s == State.PARTIAL ? "resuming" : "running");
+        out.printf(Locale.ROOT, "%s: %s%s%n", tag, s == State.PARTIAL ? "resuming" : "running",
+            chosen.isEmpty() ? "" : " at the probed " + chosen);
         out.flush();
-        Outcome o = runCell(c, p, rd, data, threads, backend, s == State.PARTIAL);
+        Outcome o = runCell(c, p, c.id(), cs, rd, data, threads, backend, s == State.PARTIAL);
         ran++;
         out.printf(Locale.ROOT, "%s: %s (%.0f s)%n", tag, o.message(), o.wallSeconds());
         report.write();
@@ -170,7 +211,13 @@ final class ExperimentCommand {
         p.name(), p.summary(), p.reductions(), p.estimate(), p.base());
     int i = 0;
     for (Experiment.Cell c : p.cells()) {
-      State s = state(runs.resolve(c.id()), c, p, false);
+      Map<String, String> cs = new LinkedHashMap<>(settings(c, p));
+      Path dir = runs.getParent();
+      Map<String, String> chosen = p.probe() == null ? Map.of() : chosen(dir, c, p);
+      if (chosen != null) {
+        cs.putAll(chosen);
+      }
+      State s = chosen == null ? State.PENDING : state(runs.resolve(c.id()), cs, false);
       out.printf(Locale.ROOT, "  %2d %-36s %-8s %s%n", ++i, c.id(), s.name().toLowerCase(Locale.ROOT),
           c.settings());
     }
@@ -194,6 +241,11 @@ final class ExperimentCommand {
    * moved aside and the cell runs again.
    */
   static State state(Path rd, Experiment.Cell c, Experiment.Preset p, boolean retryFailed) {
+    return state(rd, settings(c, p), retryFailed);
+  }
+
+  /** The state of a run folder that should hold a run of {@code expected}. */
+  static State state(Path rd, Map<String, String> expected, boolean retryFailed) {
     if (!Files.isDirectory(rd)) {
       return State.PENDING;
     }
@@ -203,7 +255,7 @@ final class ExperimentCommand {
         return State.PENDING;
       }
       JsonObject saved = ExperimentReport.json(cellFile).getAsJsonObject("settings");
-      if (!saved.equals(Io.GSON.toJsonTree(settings(c, p)))) {
+      if (!saved.equals(Io.GSON.toJsonTree(expected))) {
         return State.PENDING; // runCell moves the stale folder aside
       }
     } catch (IOException | RuntimeException e) {
@@ -234,15 +286,19 @@ final class ExperimentCommand {
 
   record Outcome(String message, double wallSeconds) {}
 
-  private Outcome runCell(Experiment.Cell c, Experiment.Preset p, Path rd, String data, long threads,
-      String backend, boolean resume) {
-    Map<String, String> s = settings(c, p);
+  private Outcome runCell(Experiment.Cell c, Experiment.Preset p, String id, Map<String, String> s,
+      Path rd, String data, long threads, String backend, boolean resume) {
     if (!resume && Files.exists(rd)) {
       moveAside(rd);
     }
+    try {
+      Files.createDirectories(rd);
+    } catch (IOException e) {
+      throw TailorException.resource("cannot create " + rd + ": " + e.getMessage(), e);
+    }
     JsonObject cell = new JsonObject();
     cell.addProperty("preset", p.name());
-    cell.addProperty("id", c.id());
+    cell.addProperty("id", id);
     cell.addProperty("method", c.method().label());
     cell.addProperty("architecture", c.arch().label());
     cell.addProperty("optimizer", c.optimizer());
@@ -297,8 +353,158 @@ final class ExperimentCommand {
     }
     Io.writeAtomically(rd.resolve("experiment.json"), tmp -> Files.writeString(tmp, Io.GSON.toJson(record)));
     ExperimentReport.Result r = ExperimentReport.Result.read(rd);
-    return new Outcome(String.format(Locale.ROOT, "test top-1 %.2f%%, train loss %.4f",
-        100 * r.top1(), r.trainLoss()), wall);
+    return new Outcome(String.format(Locale.ROOT, "%s top-1 %.2f%%, train loss %.4f",
+        s.containsKey("holdout") ? "held-out" : "test", 100 * r.top1(), r.trainLoss()), wall);
+  }
+
+  /** The folder of a cell's k-th probe run. */
+  static Path probeDir(Path dir, Experiment.Cell c, int k) {
+    return dir.resolve("probes").resolve(c.id()).resolve("p" + (k + 1));
+  }
+
+  /** A probe run's settings: the cell's, the probe's, the held-out share and the point. */
+  static Map<String, String> probeSettings(Experiment.Cell c, Experiment.Preset p,
+      Map<String, String> point) {
+    Map<String, String> s = new LinkedHashMap<>(settings(c, p));
+    s.putAll(p.probe().settings());
+    s.put("holdout", Double.toString(p.probe().holdout()));
+    s.putAll(point);
+    return s;
+  }
+
+  /** A probe point and how its run ended. */
+  record Scored(Map<String, String> point, ExperimentReport.Result result, boolean current) {}
+
+  /** The probe runs of a cell, in grid order ({@code current}: the folder matches the point). */
+  static List<Scored> scored(Path dir, Experiment.Cell c, Experiment.Preset p) {
+    List<Scored> out = new ArrayList<>();
+    List<Map<String, String>> points = p.probe().points(c.optimizer());
+    for (int k = 0; k < points.size(); k++) {
+      Path pd = probeDir(dir, c, k);
+      State st = state(pd, probeSettings(c, p, points.get(k)), false);
+      boolean current = st == State.DONE || st == State.FAILED;
+      out.add(new Scored(points.get(k), current ? ExperimentReport.Result.read(pd) : null, current));
+    }
+    return out;
+  }
+
+  /**
+   * The probed point a cell runs at: the finished probe with the best held-out top-1, ties
+   * going to the lower held-out loss, then to the earlier point; null while a probe is still to
+   * run or when none finished.
+   */
+  static Map<String, String> chosen(Path dir, Experiment.Cell c, Experiment.Preset p) {
+    Scored best = null;
+    for (Scored sc : scored(dir, c, p)) {
+      if (!sc.current()) {
+        return null;
+      }
+      ExperimentReport.Result r = sc.result();
+      if (!r.status().equals("done") || !Double.isFinite(r.top1()) || !Double.isFinite(r.testLoss())) {
+        continue;
+      }
+      if (best == null || r.top1() > best.result().top1()
+          || (r.top1() == best.result().top1() && r.testLoss() < best.result().testLoss())) {
+        best = sc;
+      }
+    }
+    return best == null ? null : best.point();
+  }
+
+  /**
+   * The preset with the probe stage the command line gives: --probe replaces the preset's grid
+   * (keys checked against train's settings and the preset's optimizers' settings), with
+   * --probe-holdout and --probe-steps.
+   */
+  private Experiment.Preset withProbeOptions(Experiment.Preset p, Args a) {
+    if (!a.has("probe") && !a.has("probe-holdout") && !a.has("probe-steps")) {
+      return p;
+    }
+    if (!a.has("probe") && p.probe() == null) {
+      throw TailorException.user("--probe-holdout and --probe-steps need a probe grid: preset "
+          + p.name() + " has none; give one with --probe 'optimizer.sgd.learning_rate=0.003,0.01'");
+    }
+    Map<String, List<String>> grid = p.probe() == null ? Map.of() : p.probe().grid();
+    if (a.has("probe")) {
+      grid = parseGrid(a.string("probe", ""), p);
+    }
+    double holdout = p.probe() == null ? 0.1 : p.probe().holdout();
+    if (a.has("probe-holdout")) {
+      String h = a.string("probe-holdout", "");
+      try {
+        holdout = Double.parseDouble(h);
+      } catch (NumberFormatException e) {
+        throw TailorException.user("--probe-holdout '" + h + "' is not a number; give the "
+            + "held-out share of the training split, e.g. 0.1");
+      }
+      if (!(holdout > 0 && holdout < 1)) {
+        throw TailorException.user("--probe-holdout " + h + " is outside (0, 1); give the "
+            + "held-out share of the training split, e.g. 0.1");
+      }
+    }
+    Map<String, String> settings = new LinkedHashMap<>(p.probe() == null
+        ? Map.of("steps", "200", "epochs", "0") : p.probe().settings());
+    if (a.has("probe-steps")) {
+      Integer steps = a.integer("probe-steps");
+      if (steps == null || steps < 1) {
+        throw TailorException.user("--probe-steps must be >= 1");
+      }
+      settings.put("steps", Integer.toString(steps));
+      settings.put("epochs", "0");
+    }
+    return p.withProbe(new Experiment.Probe(holdout, settings, grid));
+  }
+
+  /** KEY=V1,V2;KEY=... with every key a setting of train or of one of the preset's optimizers. */
+  private Map<String, List<String>> parseGrid(String text, Experiment.Preset p) {
+    Map<String, List<String>> grid = new LinkedHashMap<>();
+    java.util.Set<String> runKeys = new java.util.TreeSet<>();
+    for (RunConfig.Key k : RunConfig.KEYS) {
+      runKeys.add(k.name());
+    }
+    for (String part : text.split(";")) {
+      if (part.isBlank()) {
+        continue;
+      }
+      int eq = part.indexOf('=');
+      String key = (eq < 0 ? part : part.substring(0, eq)).trim();
+      List<String> values = new ArrayList<>();
+      if (eq >= 0) {
+        for (String v : part.substring(eq + 1).split(",")) {
+          if (!v.isBlank()) {
+            values.add(v.trim());
+          }
+        }
+      }
+      if (values.isEmpty()) {
+        throw TailorException.user("the probe grid of " + key + " (from --probe) has no values; "
+            + "give them as " + key + "=V1,V2,...");
+      }
+      boolean known = runKeys.contains(key) && !key.equals("holdout") && !key.equals("out");
+      if (key.startsWith("optimizer.")) {
+        String rest = key.substring("optimizer.".length());
+        int dot = rest.indexOf('.');
+        String opt = dot < 0 ? rest : rest.substring(0, dot);
+        known = dot > 0 && p.optimizers().contains(opt)
+            && plugins.optimizer(opt, "--probe").defaults().containsKey(rest.substring(dot + 1));
+      }
+      if (!known) {
+        List<String> all = new ArrayList<>(runKeys);
+        all.removeAll(List.of("holdout", "out"));
+        for (String o : p.optimizers()) {
+          for (String k : plugins.optimizer(o, "--probe").defaults().keySet()) {
+            all.add("optimizer." + o + "." + k);
+          }
+        }
+        throw TailorException.user(tailor.api.Names.unknown("probe key", key, "--probe", all));
+      }
+      grid.put(key, values);
+    }
+    if (grid.isEmpty()) {
+      throw TailorException.user("--probe has no keys; give KEY=V1,V2,... e.g. "
+          + "optimizer.sgd.learning_rate=0.003,0.01");
+    }
+    return grid;
   }
 
   private static void moveAside(Path rd) {

@@ -233,6 +233,10 @@ final class ExperimentReport {
       b.append("## Failed runs\n\n").append(String.join("\n", failures)).append("\n\n");
     }
 
+    if (preset.probe() != null) {
+      b.append(probeSection());
+    }
+
     if (!plots.isEmpty()) {
       b.append("## Plots\n\n");
       b.append("Test top-1 (top row) and training loss (bottom row) against epochs, one column per "
@@ -253,6 +257,7 @@ final class ExperimentReport {
     }
     b.append("## Reproduce\n\n```sh\nmvn -q -DskipTests package\n./tailor experiment --preset ")
         .append(preset.name()).append(preset.needsData() ? " --data DIR" : "")
+        .append(preset.probe() == null ? "" : " " + probeArguments(preset.probe()))
         .append(" --out DIR   # started again, it skips finished runs\n```\n\n");
     b.append("Every run's configuration, metrics (CSV and JSON lines), plot, checkpoint and log are in "
         + "`runs/<run>/` of the output folder; `results.csv` has one row per run.\n");
@@ -437,6 +442,62 @@ final class ExperimentReport {
     g.dispose();
     Io.writeAtomically(png, tmp -> ImageIO.write(img, "png", tmp.toFile()));
     return true;
+  }
+
+  /** The command-line arguments that give this probe stage. */
+  static String probeArguments(Experiment.Probe probe) {
+    List<String> parts = new ArrayList<>();
+    probe.grid().forEach((k, v) -> parts.add(k + "=" + String.join(",", v)));
+    String steps = probe.settings().get("steps");
+    return "--probe '" + String.join(";", parts) + "' --probe-holdout " + probe.holdout()
+        + (steps == null ? "" : " --probe-steps " + steps);
+  }
+
+  /**
+   * The probe table: for every cell, each grid point's held-out top-1 and loss (or why it has
+   * none), and the point the cell ran at.
+   */
+  private String probeSection() {
+    Experiment.Probe probe = preset.probe();
+    StringBuilder b = new StringBuilder("## Probes\n\n");
+    b.append(String.format(Locale.ROOT, "Before each cell, short runs (%s) at every point of the "
+        + "grid %s, trained on the training split less a held-out %.0f%% and scored on that "
+        + "%.0f%% (never the test split); the cell ran at the point with the best held-out top-1 "
+        + "(ties: the lower held-out loss). Short runs favour rates that learn fast, so a probe "
+        + "ranks rates, it does not predict the full run's accuracy.\n\n",
+        code(probe.settings().toString()), code(probe.grid().toString()), 100 * probe.holdout(),
+        100 * probe.holdout()));
+    b.append("| run | probe point | held-out top-1 | held-out loss | |\n|---|---|---|---|---|\n");
+    for (Experiment.Cell c : preset.cells()) {
+      Map<String, String> chosen = ExperimentCommand.chosen(dir, c, preset);
+      for (ExperimentCommand.Scored sc : ExperimentCommand.scored(dir, c, preset)) {
+        Result r = sc.result();
+        String top1 = r == null ? "not run" : r.status().equals("done") ? pct(r.top1()) : r.status();
+        String loss = r == null || !r.status().equals("done") ? "" : num(r.testLoss());
+        b.append("| `").append(c.id()).append("` | ").append(code(sc.point().toString()))
+            .append(" | ").append(top1).append(" | ").append(loss).append(" | ")
+            .append(!sc.point().equals(chosen) ? ""
+                : atEdge(probe, chosen) ? "**chosen**, at the grid's edge: widen it" : "**chosen**")
+            .append(" |\n");
+      }
+    }
+    return b.append("\n").toString();
+  }
+
+  /** Whether a point takes the first or last value of a key that has more than one. */
+  static boolean atEdge(Experiment.Probe probe, Map<String, String> point) {
+    for (Map.Entry<String, String> e : point.entrySet()) {
+      List<String> values = probe.grid().get(e.getKey());
+      if (values != null && values.size() > 1 && (e.getValue().equals(values.get(0))
+          || e.getValue().equals(values.get(values.size() - 1)))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String pct(double v) {
+    return Double.isFinite(v) ? String.format(Locale.ROOT, "%.2f%%", 100 * v) : "-";
   }
 
   static String optimizerLabel(String o) {

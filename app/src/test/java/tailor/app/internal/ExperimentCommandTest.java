@@ -208,6 +208,83 @@ class ExperimentCommandTest {
         shallowKfac.get("optimizer.kfac.learning_rate"));
   }
 
+  static final String PROBE = "optimizer.sgd.learning_rate=0.001,0.01;optimizer.kfac.learning_rate=0.0001,0.001";
+
+  /**
+   * The probe stage: every cell's probe runs (its own optimizer's rates only) are scored on
+   * held-out training examples, never the test split; the cell runs at the probe with the best
+   * held-out top-1, which its cell.json records; the report's probe table shows every point; a
+   * second start runs nothing.
+   */
+  @Test
+  void probesChooseEachCellsRateOnHeldOutTrainingExamples(@TempDir Path tmp) throws IOException {
+    Path dir = tmp.resolve("exp");
+    CliRun r = grid(dir, "--probe", PROBE, "--probe-steps", "15", "--probe-holdout", "0.2");
+    assertEquals(0, r.code(), r.err());
+    Experiment.Preset p = PRESET.withProbe(new Experiment.Probe(0.2,
+        Map.of("steps", "15", "epochs", "0"), Map.of(
+            "optimizer.sgd.learning_rate", List.of("0.001", "0.01"),
+            "optimizer.kfac.learning_rate", List.of("0.0001", "0.001"))));
+    for (Experiment.Cell c : PRESET.cells()) {
+      String key = "optimizer." + c.optimizer() + ".learning_rate";
+      String best = null;
+      double bestTop1 = -1;
+      double bestLoss = Double.POSITIVE_INFINITY;
+      for (int k = 0; k < 2; k++) {
+        Path pd = ExperimentCommand.probeDir(dir, c, k);
+        JsonObject summary = JsonParser.parseString(Files.readString(pd.resolve("summary.json")))
+            .getAsJsonObject();
+        assertEquals("holdout", summary.get("evaluated_on").getAsString(), pd.toString());
+        assertEquals(15, summary.get("steps").getAsInt());
+        JsonObject settings = JsonParser.parseString(Files.readString(pd.resolve("cell.json")))
+            .getAsJsonObject().getAsJsonObject("settings");
+        assertEquals("0.2", settings.get("holdout").getAsString());
+        assertFalse(settings.has(c.optimizer().equals("sgd") ? "optimizer.kfac.learning_rate"
+            : "optimizer.sgd.learning_rate"), "another optimizer's rate: " + settings);
+        double t1 = summary.get("test_top1").getAsDouble();
+        double loss = summary.get("test_loss").getAsDouble();
+        if (t1 > bestTop1 || (t1 == bestTop1 && loss < bestLoss)) { // ties: the lower loss
+          bestTop1 = t1;
+          bestLoss = loss;
+          best = settings.get(key).getAsString();
+        }
+      }
+      assertFalse(Files.exists(ExperimentCommand.probeDir(dir, c, 2)), "two points per cell");
+      JsonObject main = JsonParser.parseString(Files.readString(runDir(dir, c).resolve("cell.json")))
+          .getAsJsonObject().getAsJsonObject("settings");
+      assertEquals(best, main.get(key).getAsString(), c.id());
+      assertFalse(main.has("holdout"), "the cell itself is scored on the test split");
+      assertEquals(Map.of(key, best), ExperimentCommand.chosen(dir, c, p));
+    }
+    String md = Files.readString(dir.resolve("results.md"));
+    assertTrue(md.contains("## Probes"), md);
+    assertEquals(8, md.lines().filter(l -> l.startsWith("| `mlp24-")
+        && l.contains("learning_rate=")).count(), md);
+    assertEquals(4, md.lines().filter(l -> l.contains("**chosen**")).count(), md);
+    assertTrue(md.contains("--probe '" + PROBE + "' --probe-holdout 0.2 --probe-steps 15"), md);
+    CliRun again = grid(dir, "--probe", PROBE, "--probe-steps", "15", "--probe-holdout", "0.2");
+    assertEquals(0, again.code(), again.err());
+    assertTrue(again.out().contains("4 runs, 0 run now"), again.out());
+  }
+
+  @Test
+  void badProbesAreOneLineAndExitCode2(@TempDir Path tmp) {
+    String[][] cases = {
+        {"--probe", "optimizer.sgd.learnin_rate=0.1", "unknown probe key 'optimizer.sgd.learnin_rate'"},
+        {"--probe", "optimizer.sgd.learning_rate=", "the probe grid of optimizer.sgd.learning_rate (from --probe) has no values"},
+        {"--probe", "optimizer.sgd.learning_rate=0.1", "--probe-holdout", "1.5", "--probe-holdout 1.5 is outside (0, 1)"},
+        {"--probe", "optimizer.sgd.learning_rate=0.1", "--probe-holdout", "0", "--probe-holdout 0 is outside (0, 1)"},
+        {"--probe-steps", "10", "need a probe grid"}};
+    for (String[] c : cases) {
+      Path dir = tmp.resolve("p" + c.length + c[1].length());
+      CliRun r = grid(dir, java.util.Arrays.copyOf(c, c.length - 1));
+      assertEquals(2, r.code(), String.join(" ", c) + ": " + r.out() + r.err());
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+      assertTrue(r.err().contains(c[c.length - 1]), r.err());
+      assertFalse(Files.exists(dir.resolve("runs")), "nothing written for " + String.join(" ", c));
+    }
+  }
+
   @Test
   void badInputIsOneLineAndExitCode2(@TempDir Path tmp) throws IOException {
     CliRun unknown = cli("experiment", "--preset", "cifar-fast");
