@@ -189,6 +189,30 @@ class TrainCommandTest {
     assertTrue(offDiagonal[2] > 0.1, "--init he is Gaussian: " + offDiagonal[2]);
   }
 
+  /**
+   * --warmup-epochs: the warm-up fraction is the epochs over the run (2 of 4 epochs: 0.5),
+   * config.json records it with its source, a resumed run keeps it, and a warm-up longer than
+   * the run or given twice is one line, exit 2.
+   */
+  @Test
+  void warmupInEpochsBecomesTheRunsFraction(@TempDir Path tmp) throws IOException {
+    Path out = tmp.resolve("w");
+    CliTest.Run r = train(out, "--epochs", "4", "--warmup-epochs", "2", "--stop-after", "10");
+    assertEquals(0, r.code(), r.err());
+    JsonObject config = JsonParser.parseString(Files.readString(out.resolve("config.json"))).getAsJsonObject();
+    assertEquals(0.5, config.getAsJsonObject("values").get("optimizer.sgd.warmup").getAsDouble(), 1e-15);
+    assertEquals("--warmup-epochs", config.getAsJsonObject("sources").get("optimizer.sgd.warmup").getAsString());
+    CliTest.Run rest = CliTest.run("train", "--resume", out.toString(), "--quiet");
+    assertEquals(0, rest.code(), rest.err());
+    CliTest.Run twice = train(tmp.resolve("t"), "--epochs", "4", "--warmup-epochs", "2", "--warmup", "0.1");
+    assertEquals(2, twice.code());
+    assertTrue(twice.err().strip().startsWith("tailor: both --warmup-epochs"), twice.err());
+    CliTest.Run tooLong = train(tmp.resolve("l"), "--epochs", "4", "--warmup-epochs", "4");
+    assertEquals(2, tooLong.code());
+    assertTrue(tooLong.err().contains("not shorter than the run's"), tooLong.err());
+    assertEquals(1, tooLong.err().strip().lines().count(), tooLong.err());
+  }
+
   static float[] firstWeight(Path safetensors) throws IOException {
     byte[] f = Files.readAllBytes(safetensors);
     ByteBuffer b = ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN);

@@ -58,7 +58,8 @@ final class Experiment {
 
   /**
    * A probe stage: before a cell runs, short runs of it at every point of {@code grid} (the
-   * values of each key, crossed; a cell takes the keys that apply to its optimizer), trained on
+   * values of each key, crossed, keys in name order; a cell takes the keys that apply to its
+   * optimizer), trained on
    * all but {@code holdout} of the training split and scored on that held-out part (never the
    * test split); the cell then runs at the point with the best held-out top-1 (ties: the lower
    * held-out loss).
@@ -78,8 +79,10 @@ final class Experiment {
               + "it at least one, e.g. " + e.getKey() + "=0.001,0.003,0.01");
         }
       }
-      settings = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(settings));
-      grid = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(grid));
+      // keys in name order: the points' order (and so their folders) never depends on the map
+      // the grid came in
+      settings = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(settings));
+      grid = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(grid));
     }
 
     /** The grid points that apply to a cell with this optimizer, in order. */
@@ -186,6 +189,7 @@ final class Experiment {
     Map<String, String> base = cifarBase();
     base.put("width", "0.125");
     base.put("epochs", "2");
+    base.put("warmup_epochs", "0.1"); // the 5% of 2 epochs it always had
     base.put("evals_per_epoch", "2");
     base.put("log_every", "20");
     base.put("checkpoint_every", "100");
@@ -237,6 +241,7 @@ final class Experiment {
     base.put("width", "0.0625");
     base.put("batch", "64");
     base.put("steps", "40");
+    base.put("warmup_epochs", "0.005"); // 4 of the 40 steps
     base.put("log_every", "10");
     base.put("checkpoint_every", "20");
     List<Cell> cells = new ArrayList<>();
@@ -258,6 +263,7 @@ final class Experiment {
     base.put("width", "0.25");
     base.put("batch", "64");
     base.put("epochs", "2");
+    base.put("warmup_epochs", "0.1");
     base.put("evals_per_epoch", "2");
     base.put("log_every", "5");
     base.put("seed", "0");
@@ -277,6 +283,8 @@ final class Experiment {
     Map<String, String> base = cifarBase();
     base.put("width", "1");
     base.put("epochs", "100");
+    base.put("warmup_epochs", "5");
+    base.put("label_smoothing", "0.1");
     base.put("dropout", "0.0");
     base.put("checkpoint_every", "1000");
     base.put("log_every", "50");
@@ -299,19 +307,30 @@ final class Experiment {
     base.put("seed", "0");
     base.put("checkpoint_every", "1000");
     base.put("log_every", "50");
-    String warmup = String.format(Locale.ROOT, "%.6f", 5.0 / 90);
+    base.put("warmup_epochs", "5");
     for (String o : List.of("kfac", "sgd", "lars")) {
       base.put("optimizer." + o + ".schedule", "cosine");
-      base.put("optimizer." + o + ".warmup", warmup);
+      base.put("optimizer." + o + ".momentum", "0.9");
     }
     base.put("optimizer.sgd.learning_rate", "0.1");
+    base.put("optimizer.kfac.learning_rate", "0.0003");
     base.put("optimizer.kfac.damping", "0.001");
     base.put("optimizer.kfac.norm_constraint", "0.001");
     base.put("optimizer.kfac.inverse_period", "50");
+    base.put("optimizer.kfac.curvature_examples", "0"); // the whole batch, every step
+    base.put("optimizer.lars.trust_coefficient", "0.001");
+    // eta: both of the paper's values are rows of the grid (TAT eta 0.9 and 0.95)
+    Probe probe = new Probe(0.01, ordered("steps", "2000", "epochs", "0", "warmup_epochs", "0"),
+        Map.of("optimizer.kfac.learning_rate", List.of("0.0001", "0.0003", "0.001"),
+            "optimizer.kfac.damping", List.of("0.0001", "0.001", "0.01"),
+            "optimizer.sgd.learning_rate", List.of("0.03", "0.1", "0.3"),
+            "optimizer.lars.learning_rate", List.of("1", "3", "10")));
     return fullGrid("imagenet", "the TAT paper's ImageNet settings (for a GPU cluster)",
         "nothing: batch 1024, 90 epochs, cosine schedules with 5 warm-up epochs, label smoothing "
-            + "0.1, K-FAC damping 1e-3, norm constraint 1e-3, inverses every 50 steps",
-        base, new String[0], "weeks of GPU time");
+            + "0.1, momentum 0.9, K-FAC damping 1e-3 (probed with its rate), norm constraint "
+            + "1e-3, factors every step from the whole batch, inverses every 50 steps, LARS "
+            + "trust 0.001, BN decay 0.9; learning rates probed on 1% of the training split",
+        base, new String[0], "weeks of GPU time").withProbe(probe);
   }
 
   /**

@@ -48,6 +48,7 @@ public final class RunConfig {
       new Key("sigma_w", "auto", "weight multiplier sigma_w (auto: sqrt(2) for eoc, 1 otherwise)"),
       new Key("optimizer", "sgd", "optimizer plugin"),
       new Key("label_smoothing", 0.0, "label smoothing of the training loss"),
+      new Key("warmup_epochs", 0.0, "learning-rate warm-up in epochs (0: the optimizer's warmup fraction)"),
       new Key("batch", 64L, "examples per training step"),
       new Key("epochs", 20L, "passes over the training split (when steps is 0)"),
       new Key("steps", 0L, "training steps (0: use epochs)"),
@@ -304,6 +305,15 @@ public final class RunConfig {
       }
     });
     return m;
+  }
+
+  /** Replaces a value the run derived from others (e.g. the warm-up fraction from epochs). */
+  void override(String key, Object value, String source) {
+    if (!values.containsKey(key)) {
+      throw new IllegalArgumentException("no setting " + key);
+    }
+    values.put(key, value);
+    sources.put(key, source);
   }
 
   /** All values, in order. */

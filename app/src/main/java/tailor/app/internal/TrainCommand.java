@@ -153,8 +153,9 @@ final class TrainCommand {
     }
     Path dir = outputFolder(c, line.resume());
     OptimizerProvider provider = plugins.optimizer(c.string("optimizer"), c.source("optimizer"));
-    Optimizer optimizer = provider.create(c.optimizerSettings());
     try (ModelBuild b = new ModelBuild(plugins, c)) {
+      Optimizer optimizer = provider.create(optimizerSettings(c, b.data.size(
+          tailor.api.data.Split.TRAIN)));
       Trainer trainer = new Trainer(b, optimizer, dir, new Progress(err, System.console() != null,
           line.quiet()));
       Checkpoint.Position start = new Checkpoint.Position(0, 0, 0, Double.NaN, 0);
@@ -292,5 +293,46 @@ final class TrainCommand {
       throw TailorException.user("cannot create the output folder " + dir + ": " + e.getMessage());
     }
     return dir;
+  }
+
+  /**
+   * The optimizer's settings, with --warmup-epochs turned into the warm-up fraction of this run
+   * (epochs of the training split over the run's steps).
+   */
+  /** The source the configuration gives a warm-up fraction computed from --warmup-epochs. */
+  static final String WARMUP_SOURCE = "--warmup-epochs";
+
+  static Map<String, Object> optimizerSettings(RunConfig c, int trainExamples) {
+    Map<String, Object> os = new LinkedHashMap<>(c.optimizerSettings());
+    double we = c.number("warmup_epochs");
+    if (we == 0) {
+      return os;
+    }
+    String key = "optimizer." + c.string("optimizer") + ".warmup";
+    if (!(we > 0)) {
+      throw TailorException.user(String.format(Locale.ROOT, "--warmup-epochs %s (from %s) must "
+          + "be >= 0 (0: the optimizer's warmup fraction)", we, c.source("warmup_epochs")));
+    }
+    long batch = Math.max(1, c.integer("batch"));
+    long perEpoch = Math.max(1, tailor.datasets.BatchStream.batchesPerEpoch(trainExamples,
+        (int) batch, true));
+    long steps = c.integer("steps");
+    long total = steps > 0 ? steps : c.integer("epochs") * perEpoch;
+    double fraction = total <= 0 ? 0 : we * perEpoch / total;
+    if (!(fraction < 1)) {
+      throw TailorException.user(String.format(Locale.ROOT, "--warmup-epochs %s is %d steps, "
+          + "not shorter than the run's %d; warm up for fewer epochs", we,
+          Math.round(we * perEpoch), total));
+    }
+    // a resumed run's saved configuration holds the fraction this computed
+    boolean explicit = os.containsKey("warmup") && !c.source(key).startsWith("optimizer ")
+        && !c.source(key).equals(WARMUP_SOURCE);
+    if (explicit && Math.abs(((Number) os.get("warmup")).doubleValue() - fraction) > 1e-12) {
+      throw TailorException.user(String.format(Locale.ROOT, "both --warmup-epochs (from %s) and "
+          + "%s (from %s) set the warm-up; give one", c.source("warmup_epochs"), key, c.source(key)));
+    }
+    os.put("warmup", fraction);
+    c.override(key, fraction, WARMUP_SOURCE);
+    return os;
   }
 }

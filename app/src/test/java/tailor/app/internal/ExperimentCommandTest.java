@@ -208,7 +208,7 @@ class ExperimentCommandTest {
         shallowKfac.get("optimizer.kfac.learning_rate"));
   }
 
-  static final String PROBE = "optimizer.sgd.learning_rate=0.001,0.01;optimizer.kfac.learning_rate=0.0001,0.001";
+  static final String PROBE = "optimizer.kfac.learning_rate=0.0001,0.001;optimizer.sgd.learning_rate=0.001,0.01";
 
   /**
    * The probe stage: every cell's probe runs (its own optimizer's rates only) are scored on
