@@ -74,6 +74,8 @@ public final class Network {
   private Op root;
   private List<Integer> output;
   private boolean tapsEnabled = true;
+  /** Whether a layer mixes examples (batch norm) or draws per pass (dropout). */
+  private boolean coupled;
 
   private Network(BackendSession session, LayerGraph graph, List<Integer> input,
       ShapedActivation activation, Initializer initializer, InitOptions options, RandomGenerator rng) {
@@ -197,9 +199,11 @@ public final class Network {
       return new Built((x, p) -> session.globalAvgPool(x), List.of(in.get(0)));
     }
     if (layer instanceof Layer.Dropout d) {
+      coupled |= d.rate() > 0;
       return new Built((x, p) -> session.dropout(x, d.rate(), p.training), in);
     }
     if (layer instanceof Layer.BatchNorm bn) {
+      coupled = true;
       int c = in.get(0);
       double[] ones = new double[c];
       java.util.Arrays.fill(ones, 1.0);
@@ -298,6 +302,16 @@ public final class Network {
   /** The dense and conv layers with their taps and parameter indices, in forward order. */
   public List<TappedLayer> tappedLayers() {
     return List.copyOf(tapped);
+  }
+
+  /**
+   * Whether each example's training-mode output depends on that example alone and on nothing
+   * drawn per pass: no batch norm (batch statistics mix examples) and no active dropout. A
+   * forward pass of some examples then computes exactly what a pass of the whole batch computes
+   * for them.
+   */
+  public boolean examplesIndependent() {
+    return !coupled;
   }
 
   /** The batch-norm layers' scale and shift with their taps, in forward order. */

@@ -121,10 +121,12 @@ public final class Configs {
    *     the training pass; 0 (the default, as kfac-jax) is the whole batch
    * @param weightDecay L2 added to the gradient of the decayed leaves
    * @param decayAll decay biases, scales and shifts too
+   * @param separatePass curvature_pass=separate: the m examples' statistics from a pass of their
+   *     own (networks whose examples do not interact only), not the training pass's graph
    */
   public record Kfac(double momentum, double damping, double normConstraint, double ema,
       int inversePeriod, int burnin, boolean empirical, int curvatureExamples, double weightDecay,
-      boolean decayAll) {
+      boolean decayAll, boolean separatePass) {
     public static final Map<String, Object> DEFAULTS;
 
     static {
@@ -137,6 +139,7 @@ public final class Configs {
       d.put("burnin", 5L);
       d.put("fisher", "true");
       d.put("curvature_examples", 0L);
+      d.put("curvature_pass", "training");
       d.put("weight_decay", 0.0);
       d.put("decay_all", false);
       DEFAULTS = frozen(d);
@@ -156,10 +159,22 @@ public final class Configs {
         throw TailorException.user("optimizer.kfac.fisher = '" + s.string("fisher")
             + "' is not known; allowed: true (targets sampled from the model), empirical (real labels)");
       }
+      String pass = s.string("curvature_pass").toLowerCase(Locale.ROOT);
+      if (!pass.equals("training") && !pass.equals("separate")) {
+        throw TailorException.user("optimizer.kfac.curvature_pass = '" + s.string("curvature_pass")
+            + "' is not known; allowed: training (the training pass's graph), separate (a pass of "
+            + "the first curvature_examples examples, for networks without batch norm or dropout)");
+      }
+      int examples = (int) s.number("curvature_examples", 0, 1e9);
+      boolean separate = pass.equals("separate");
+      if (separate && (examples == 0 || fisher.equals("empirical"))) {
+        throw TailorException.user("optimizer.kfac.curvature_pass = separate needs the true Fisher "
+            + "on curvature_examples = m > 0 examples (now " + examples + ", fisher " + fisher
+            + "); e.g. --set optimizer.kfac.curvature_examples=16");
+      }
       return new Kfac(s.number("momentum", 0, 1), damping, s.number("norm_constraint", 0, 1e9), ema,
           (int) period, (int) s.number("burnin", 0, 1e9), fisher.equals("empirical"),
-          (int) s.number("curvature_examples", 0, 1e9), s.number("weight_decay", 0, 1),
-          s.flag("decay_all"));
+          examples, s.number("weight_decay", 0, 1), s.flag("decay_all"), separate);
     }
   }
 }

@@ -6,11 +6,20 @@ package tailor.api.optim;
  * @param mode which Fisher estimate to gather layer statistics for
  * @param examples how many examples of the batch the statistics use (the first ones of the
  *     training pass); 0 means all
+ * @param separatePass (true Fisher, since SPI 1.1) the statistics of the first {@code examples}
+ *     from a pass of their own instead of the training pass's graph: the same per-example
+ *     quantities where examples do not interact (no batch norm, no dropout), for less work;
+ *     the training loop refuses it for other networks
  */
-public record CurvatureRequest(Mode mode, int examples) {
+public record CurvatureRequest(Mode mode, int examples, boolean separatePass) {
 
   /** First-order optimizers: nothing beyond the gradient. */
   public static final CurvatureRequest NONE = new CurvatureRequest(Mode.NONE, 0);
+
+  /** Statistics from the training pass itself. */
+  public CurvatureRequest(Mode mode, int examples) {
+    this(mode, examples, false);
+  }
 
   /** Which statistics. */
   public enum Mode {
@@ -28,6 +37,10 @@ public record CurvatureRequest(Mode mode, int examples) {
   public CurvatureRequest {
     if (examples < 0) {
       throw new IllegalArgumentException("examples must be >= 0, got " + examples);
+    }
+    if (separatePass && (mode != Mode.TRUE_FISHER || examples == 0)) {
+      throw new IllegalArgumentException("a separate curvature pass is for the true Fisher of "
+          + "m > 0 examples, got " + mode + " on " + examples);
     }
   }
 }

@@ -106,6 +106,10 @@ final class OptimizerBench {
       double matmulAfter = matmulRate(s);
       Pair part = pair(s, net, plugins.optimizer("sgd", "bench"), kfacProvider, kfacPart, x,
           labels, rounds, total, warmup, false);
+      Map<String, Object> kfacSeparate = new LinkedHashMap<>(kfacPart);
+      kfacSeparate.put("curvature_pass", "separate");
+      Pair separate = pair(s, net, plugins.optimizer("sgd", "bench"), kfacProvider, kfacSeparate,
+          x, labels, rounds, total, warmup, false);
       String wholeName = "kfac, whole batch";
       String partName = "kfac, first " + subset;
       out.printf(Locale.ROOT, "  %-26s %8.3f s/step  %6.1f images/s  (%s)%n", "sgd (Nesterov)",
@@ -116,6 +120,11 @@ final class OptimizerBench {
           part.sgd().step(), batch / part.sgd().step(), part.sgd().phases());
       out.printf(Locale.ROOT, "  %-26s %8.3f s/step  %6.1f images/s  (%s)%n", partName,
           part.kfac().step(), batch / part.kfac().step(), part.kfac().phases());
+      String separateName = partName + ", own pass";
+      out.printf(Locale.ROOT, "  %-26s %8.3f s/step  %6.1f images/s  (%s)%n", "sgd (Nesterov)",
+          separate.sgd().step(), batch / separate.sgd().step(), separate.sgd().phases());
+      out.printf(Locale.ROOT, "  %-26s %8.3f s/step  %6.1f images/s  (%s)%n", separateName,
+          separate.kfac().step(), batch / separate.kfac().step(), separate.kfac().phases());
       out.printf(Locale.ROOT, "  curvature work per step (whole batch): factor second moments "
           + "%.1f GFLOP as symmetric rank-k products (input factors %.2f GFLOP per example) in "
           + "%.3f s with the patches = %.0f GFLOP/s; the backend's matmul rate (a 2048^3 product) "
@@ -139,6 +148,9 @@ final class OptimizerBench {
       printRatio(out, partName, part.ratios(), inversion / period / part.sgd().step(),
           full && subset == 16 ? "target <= 1.5x"
               : "the 1.5x target is for 16 examples at depth 50, width 1, batch 128");
+      printRatio(out, separateName, separate.ratios(), inversion / period / separate.sgd().step(),
+          "curvature_pass=separate: the same factors for this network, whose examples do not "
+              + "interact");
       s.release(x);
     }
     return 0;

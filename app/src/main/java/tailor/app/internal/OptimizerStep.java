@@ -103,7 +103,14 @@ final class OptimizerStep {
     boolean sampled = req.mode() == CurvatureRequest.Mode.TRUE_FISHER;
     int n = labels.length;
     int m = req.examples() == 0 ? n : Math.min(req.examples(), n);
-    net.withTaps(curvature);
+    boolean separatePass = sampled && req.separatePass() && m < n;
+    if (separatePass && !net.examplesIndependent()) {
+      throw tailor.api.TailorException.user("optimizer.kfac.curvature_pass = separate needs a "
+          + "network whose examples do not interact, and this one has batch norm or dropout: a "
+          + "pass of " + m + " examples would be another function; use curvature_pass = "
+          + "training (the default)");
+    }
+    net.withTaps(curvature && !separatePass);
     clearTaps();
     s.reseed(seed * 1_000_003L + step);
     Tensor[] logits = new Tensor[1];
@@ -114,7 +121,7 @@ final class OptimizerStep {
     };
     double loss;
     long t1;
-    if (sampled) {
+    if (sampled && !separatePass) {
       // One forward pass; the curvature loss (the batch's logits at labels drawn from the
       // model's softmax) is reversed through the same graph after the training loss. With
       // m < n the statistics are the first m examples' rows of that same estimate.
@@ -149,9 +156,29 @@ final class OptimizerStep {
           gradTensors[i] = s.gradientCopy(params.get(i).tensor());
         }
       }
-      int used = sampled ? m : n;
-      layers = statistics(used, n, slices);
-      scaleShift = scaleShiftStatistics(used, n, slices);
+      if (separatePass) {
+        // The explicit cheaper option: the first m examples' pass of their own, which for a
+        // network whose examples do not interact computes the same per-example quantities as
+        // the training pass's rows, at m/n of the curvature pass's work. It overwrites the
+        // parameters' gradients, which were copied above.
+        Tensor xm = s.rows(x, 0, m);
+        slices.add(xm); // the first layer's statistics refer to it until the update is done
+        net.withTaps(true);
+        clearTaps();
+        SplittableRandom rng = curvatureRandom(seed, step);
+        s.reseed(seed * 1_000_003L + step);
+        s.backward(() -> {
+          Tensor zm = net.forward(xm, true);
+          return s.softmaxCrossEntropy(zm, sampleLabels(zm.toArray(), m, rng), 0.0);
+        }, false);
+        net.withTaps(false);
+        layers = statistics(m, m, slices);
+        scaleShift = scaleShiftStatistics(m, m, slices);
+      } else {
+        int used = sampled ? m : n;
+        layers = statistics(used, n, slices);
+        scaleShift = scaleShiftStatistics(used, n, slices);
+      }
     }
     long t2 = System.nanoTime();
     try {

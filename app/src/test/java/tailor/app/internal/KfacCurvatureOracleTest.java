@@ -155,6 +155,69 @@ class KfacCurvatureOracleTest {
   }
 
   /**
+   * The explicit option curvature_pass=separate on a network whose examples do not interact:
+   * the factors from the first 3 examples' pass of their own equal those of the first 3 rows of
+   * the training pass (1e-10), and the next step's update is the same (1e-9: the same training
+   * gradients, preconditioned by factors that agree to rounding); on a network with batch norm
+   * it is refused with one line.
+   */
+  @Test
+  void aSeparatePassOfIndependentExamplesGivesTheSameFactors() {
+    int n = 6;
+    double[][] factors = new double[2][];
+    double[][][] grads = new double[2][][];
+    for (int variant = 0; variant < 2; variant++) {
+      try (BackendSession s = open()) {
+        LayerGraph graph = new LayerGraph("conv net", Layer.Sequence.of(new Layer.Conv(3, 3, 2, true),
+            new Layer.Activation(), new Layer.Dense(5, true)));
+        Network net = Network.build(graph, List.of(2, 5, 5), s, TANH, new Initializers.Suo(),
+            InitOptions.defaults(), new SplittableRandom(5));
+        assertTrue(net.examplesIndependent());
+        double[] x = gaussian(new SplittableRandom(8), n * 50, 1.0);
+        Optimizer o = kfac(Map.of("burnin", 1L, "curvature_examples", 3L,
+            "curvature_pass", variant == 0 ? "training" : "separate"));
+        double[][] host = OptimizerStep.hostCopy(net.parameters());
+        OptimizerStep step = new OptimizerStep(s, net, o, host, SEED);
+        o.init(step.specs(), 10);
+        Tensor xt = s.tensor(x, n, 2, 5, 5);
+        step.run(0, xt, new int[] {0, 1, 2, 3, 4, 0}, 0.0);
+        Map<String, double[]> st = o.state();
+        double[] all = new double[0];
+        for (String k : List.of("kfac/a/0", "kfac/g/0", "kfac/a/2", "kfac/g/2")) {
+          double[] f = st.get(k);
+          double[] joined = Arrays.copyOf(all, all.length + f.length);
+          System.arraycopy(f, 0, joined, all.length, f.length);
+          all = joined;
+        }
+        factors[variant] = all;
+        // a step after the burn-in: the update takes the training pass's own gradients
+        step.run(1, xt, new int[] {0, 1, 2, 3, 4, 0}, 0.0);
+        grads[variant] = host;
+        s.release(xt);
+      }
+    }
+    assertTrue(rel(factors[0], factors[1]) < 1e-10, "separate vs training pass " + rel(factors[0], factors[1]));
+    for (int i = 0; i < grads[0].length; i++) {
+      assertTrue(rel(grads[0][i], grads[1][i]) < 1e-9, "leaf " + i + " after the step: "
+          + rel(grads[0][i], grads[1][i]));
+    }
+    try (BackendSession s = open()) {
+      LayerGraph graph = new LayerGraph("bn net", Layer.Sequence.of(new Layer.Dense(4, true),
+          new Layer.BatchNorm(0.9), new Layer.Activation(), new Layer.Dense(3, true)));
+      Network net = Network.build(graph, List.of(3), s, TANH, new Initializers.Suo(),
+          InitOptions.defaults(), new SplittableRandom(5));
+      Optimizer o = kfac(Map.of("curvature_examples", 2L, "curvature_pass", "separate"));
+      OptimizerStep step = new OptimizerStep(s, net, o, OptimizerStep.hostCopy(net.parameters()), SEED);
+      o.init(step.specs(), 10);
+      Tensor xt = s.tensor(gaussian(new SplittableRandom(3), 12, 1.0), 4, 3);
+      tailor.api.TailorException e = org.junit.jupiter.api.Assertions.assertThrows(
+          tailor.api.TailorException.class, () -> step.run(0, xt, new int[] {0, 1, 2, 0}, 0.0));
+      assertTrue(e.getMessage().contains("curvature_pass = separate needs a network whose "
+          + "examples do not interact"), e.getMessage());
+    }
+  }
+
+  /**
    * batch norm (2 channels) -> tanh -> global average pool -> dense(2 -> 3), computed on the host
    * from its definition: x_hat from the batch statistics (biased variance, eps 1e-5), y = scale *
    * x_hat + shift, p = mean over locations of tanh(y), z = W p + b. Each example's gradient at the

@@ -113,7 +113,7 @@ final class Kfac implements Optimizer {
   @Override
   public CurvatureRequest curvature(long step) {
     return new CurvatureRequest(cfg.empirical() ? CurvatureRequest.Mode.EMPIRICAL_FISHER
-        : CurvatureRequest.Mode.TRUE_FISHER, cfg.curvatureExamples());
+        : CurvatureRequest.Mode.TRUE_FISHER, cfg.curvatureExamples(), cfg.separatePass());
   }
 
   @Override
