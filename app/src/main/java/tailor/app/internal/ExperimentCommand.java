@@ -164,7 +164,9 @@ final class ExperimentCommand {
           }
           chosen = chosen(dir, c, p);
           if (chosen == null) {
-            out.printf(Locale.ROOT, "%s: no probe trained (see %s), the cell is not run%n", tag,
+            boolean pending = scored(dir, c, p).stream().anyMatch(x -> !x.current());
+            out.printf(Locale.ROOT, "%s: %s (see %s), the cell is not run%n", tag, pending
+                ? "a probe has not finished" : "no probe trained",
                 dir.resolve("probes").resolve(c.id()));
             report.write();
             continue;
@@ -394,6 +396,9 @@ final class ExperimentCommand {
    * run or when none finished.
    */
   static Map<String, String> chosen(Path dir, Experiment.Cell c, Experiment.Preset p) {
+    if (p.probe() == null || p.probe().points(c.optimizer()).isEmpty()) {
+      return Map.of(); // nothing in the grid applies to this cell: it runs as the preset says
+    }
     Scored best = null;
     for (Scored sc : scored(dir, c, p)) {
       if (!sc.current()) {
@@ -442,8 +447,10 @@ final class ExperimentCommand {
             + "held-out share of the training split, e.g. 0.1");
       }
     }
+    // A probe's warm-up is the optimizer's fraction of the probe, not the cell's epochs (which
+    // may be longer than the whole probe).
     Map<String, String> settings = new LinkedHashMap<>(p.probe() == null
-        ? Map.of("steps", "200", "epochs", "0") : p.probe().settings());
+        ? Map.of("steps", "200", "epochs", "0", "warmup_epochs", "0") : p.probe().settings());
     if (a.has("probe-steps")) {
       Integer steps = a.integer("probe-steps");
       if (steps == null || steps < 1) {
@@ -451,6 +458,7 @@ final class ExperimentCommand {
       }
       settings.put("steps", Integer.toString(steps));
       settings.put("epochs", "0");
+      settings.put("warmup_epochs", "0");
     }
     return p.withProbe(new Experiment.Probe(holdout, settings, grid));
   }

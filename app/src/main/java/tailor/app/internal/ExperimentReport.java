@@ -346,8 +346,14 @@ final class ExperimentReport {
 
   /** " Not only the depth differs: ..." for the settings the two runs are given that differ. */
   private String otherDifferences(Experiment.Cell shallow, Experiment.Cell deep) {
-    Map<String, String> x = ExperimentCommand.settings(shallow, preset);
-    Map<String, String> y = ExperimentCommand.settings(deep, preset);
+    Map<String, String> x = new java.util.LinkedHashMap<>(ExperimentCommand.settings(shallow, preset));
+    Map<String, String> y = new java.util.LinkedHashMap<>(ExperimentCommand.settings(deep, preset));
+    if (preset.probe() != null) { // the probed points are the runs' settings too
+      Map<String, String> cx = ExperimentCommand.chosen(dir, shallow, preset);
+      Map<String, String> cy = ExperimentCommand.chosen(dir, deep, preset);
+      x.putAll(cx == null ? Map.of() : cx);
+      y.putAll(cy == null ? Map.of() : cy);
+    }
     java.util.Set<String> keys = new java.util.TreeSet<>(x.keySet());
     keys.addAll(y.keySet());
     keys.remove("depth");

@@ -127,11 +127,19 @@ final class OptimizerStep {
       // m < n the statistics are the first m examples' rows of that same estimate.
       SplittableRandom rng = curvatureRandom(seed, step);
       long[] mark = new long[1];
-      loss = s.backwardWithCurvature(forward, () -> {
-        mark[0] = System.nanoTime();
-        Tensor z = logits[0];
-        return s.softmaxCrossEntropy(z, sampleLabels(z.toArray(), n, rng), 0.0);
-      });
+      try {
+        loss = s.backwardWithCurvature(forward, () -> {
+          mark[0] = System.nanoTime();
+          Tensor z = logits[0];
+          return s.softmaxCrossEntropy(z, sampleLabels(z.toArray(), n, rng), 0.0);
+        });
+      } catch (UnsupportedOperationException e) {
+        throw tailor.api.TailorException.user("this backend cannot reverse the training pass's "
+            + "graph a second time, which K-FAC's curvature from the training pass needs ("
+            + e.getMessage() + "); use the cpu backend, or for a network without batch norm or "
+            + "dropout --set optimizer.kfac.curvature_examples=16 --set "
+            + "optimizer.kfac.curvature_pass=separate");
+      }
       t1 = mark[0] == 0 ? System.nanoTime() : mark[0];
     } else {
       loss = s.backward(forward);

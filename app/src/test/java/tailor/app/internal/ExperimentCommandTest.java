@@ -222,7 +222,7 @@ class ExperimentCommandTest {
     CliRun r = grid(dir, "--probe", PROBE, "--probe-steps", "15", "--probe-holdout", "0.2");
     assertEquals(0, r.code(), r.err());
     Experiment.Preset p = PRESET.withProbe(new Experiment.Probe(0.2,
-        Map.of("steps", "15", "epochs", "0"), Map.of(
+        Map.of("steps", "15", "epochs", "0", "warmup_epochs", "0"), Map.of(
             "optimizer.sgd.learning_rate", List.of("0.001", "0.01"),
             "optimizer.kfac.learning_rate", List.of("0.0001", "0.001"))));
     for (Experiment.Cell c : PRESET.cells()) {
@@ -265,6 +265,19 @@ class ExperimentCommandTest {
     CliRun again = grid(dir, "--probe", PROBE, "--probe-steps", "15", "--probe-holdout", "0.2");
     assertEquals(0, again.code(), again.err());
     assertTrue(again.out().contains("4 runs, 0 run now"), again.out());
+  }
+
+  /** A grid of one optimizer's keys probes its cells; the other cells run as the preset says. */
+  @Test
+  void cellsOutsideTheProbeGridRunUnprobed(@TempDir Path tmp) throws IOException {
+    Path dir = tmp.resolve("exp");
+    CliRun r = grid(dir, "--probe", "optimizer.sgd.learning_rate=0.003,0.01", "--probe-steps", "10");
+    assertEquals(0, r.code(), r.err());
+    for (Experiment.Cell c : PRESET.cells()) {
+      assertTrue(ExperimentCommand.finished(runDir(dir, c)), c.id() + ": " + r.out());
+      assertEquals(c.optimizer().equals("sgd"), Files.isDirectory(dir.resolve("probes").resolve(c.id())),
+          c.id());
+    }
   }
 
   @Test

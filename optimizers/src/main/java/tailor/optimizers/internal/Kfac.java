@@ -209,8 +209,10 @@ final class Kfac implements Optimizer {
     }
     for (int i = 0; i < specs.size(); i++) {
       if (!covered[i]) {
-        throw new IllegalArgumentException("kfac has no curvature block for " + specs.get(i).name()
-            + ": it is in no dense, conv or scale-and-shift layer the curvature pass reported");
+        throw TailorException.user("kfac has no curvature block for " + specs.get(i).name()
+            + ": it is in no dense, conv or scale-and-shift layer the training loop reported "
+            + "(batch norm's scale and shift need a host of SPI 1.1 or later, which reports "
+            + "StepContext.scaleShiftLayers)");
       }
     }
     if (!pending.isEmpty()) {

@@ -179,6 +179,7 @@ final class NdSession implements BackendSession {
     } finally {
       tape = null;
       pendingTaps.clear();
+      onTape.clear();
       trackParameters = true;
     }
   }
