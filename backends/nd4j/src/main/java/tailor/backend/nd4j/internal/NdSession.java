@@ -147,41 +147,7 @@ final class NdSession implements BackendSession {
 
   @Override
   public double backward(Supplier<Tensor> forward, boolean parameterGradients) {
-    for (NdTensor p : parameters) {
-      p.grad = null;
-    }
-    trackParameters = parameterGradients;
-    tape = new ArrayList<>();
-    pendingTaps.clear();
-    onTape.clear();
-    try {
-      NdTensor loss = nd(forward.get());
-      if (loss.size() != 1) {
-        throw new IllegalArgumentException("backward needs a scalar loss, got " + Arrays.toString(loss.shape));
-      }
-      if (loss.tracked) {
-        loss.grad = new double[] {1.0};
-        for (int i = tape.size() - 1; i >= 0; i--) {
-          tape.get(i).run();
-        }
-      }
-      for (TappedOutput t : pendingTaps) {
-        NdTensor y = t.y();
-        double[] g = y.grad == null ? new double[y.size()] : round(y.grad.clone());
-        t.tap().recordGradient(new NdTensor(g, y.shape, false));
-      }
-      for (NdTensor p : parameters) {
-        if (p.grad != null) {
-          round(p.grad);
-        }
-      }
-      return loss.data[0];
-    } finally {
-      tape = null;
-      pendingTaps.clear();
-      onTape.clear();
-      trackParameters = true;
-    }
+    return pass(forward, parameterGradients, null);
   }
 
   /**
@@ -194,36 +160,36 @@ final class NdSession implements BackendSession {
     if (curvatureLoss == null) {
       throw new IllegalArgumentException("backwardWithCurvature needs a curvature loss");
     }
+    return pass(forward, true, curvatureLoss);
+  }
+
+  /** One recorded pass; with a curvature loss, its second reverse pass fills the taps. */
+  private double pass(Supplier<Tensor> forward, boolean parameterGradients,
+      Supplier<Tensor> curvatureLoss) {
     for (NdTensor p : parameters) {
       p.grad = null;
     }
-    trackParameters = true;
+    trackParameters = parameterGradients;
     tape = new ArrayList<>();
     pendingTaps.clear();
     onTape.clear();
     try {
-      NdTensor loss = nd(forward.get());
-      if (loss.size() != 1) {
-        throw new IllegalArgumentException("backward needs a scalar loss, got " + Arrays.toString(loss.shape));
-      }
+      NdTensor loss = scalar(forward.get(), "backward needs a scalar loss");
       reverseTape(loss);
       for (NdTensor p : parameters) {
         if (p.grad != null) {
           round(p.grad);
         }
       }
-      for (NdTensor t : onTape) {
-        if (!t.parameter) {
-          t.grad = null;
+      if (curvatureLoss != null) {
+        for (NdTensor t : onTape) {
+          if (!t.parameter) {
+            t.grad = null;
+          }
         }
+        trackParameters = false;
+        reverseTape(scalar(curvatureLoss.get(), "the curvature loss must be a scalar"));
       }
-      trackParameters = false;
-      NdTensor c = nd(curvatureLoss.get());
-      if (c.size() != 1) {
-        throw new IllegalArgumentException("the curvature loss must be a scalar, got "
-            + Arrays.toString(c.shape));
-      }
-      reverseTape(c);
       for (TappedOutput t : pendingTaps) {
         NdTensor y = t.y();
         double[] g = y.grad == null ? new double[y.size()] : round(y.grad.clone());
@@ -236,6 +202,14 @@ final class NdSession implements BackendSession {
       onTape.clear();
       trackParameters = true;
     }
+  }
+
+  private NdTensor scalar(Tensor t, String what) {
+    NdTensor x = nd(t);
+    if (x.size() != 1) {
+      throw new IllegalArgumentException(what + ", got " + Arrays.toString(x.shape));
+    }
+    return x;
   }
 
   private void reverseTape(NdTensor loss) {
