@@ -162,9 +162,10 @@ final class ExperimentCommand {
             ran++;
             out.printf(Locale.ROOT, "%s: %s (%.0f s)%n", ptag, o.message(), o.wallSeconds());
           }
-          chosen = chosen(dir, c, p);
+          List<Scored> scored = scored(dir, c, p);
+          chosen = points.isEmpty() ? Map.of() : choose(scored);
           if (chosen == null) {
-            boolean pending = scored(dir, c, p).stream().anyMatch(x -> !x.current());
+            boolean pending = scored.stream().anyMatch(x -> !x.current());
             out.printf(Locale.ROOT, "%s: %s (see %s), the cell is not run%n", tag, pending
                 ? "a probe has not finished" : "no probe trained",
                 dir.resolve("probes").resolve(c.id()));
@@ -215,7 +216,7 @@ final class ExperimentCommand {
     for (Experiment.Cell c : p.cells()) {
       Map<String, String> cs = new LinkedHashMap<>(settings(c, p));
       Path dir = runs.getParent();
-      Map<String, String> chosen = p.probe() == null ? Map.of() : chosen(dir, c, p);
+      Map<String, String> chosen = chosen(dir, c, p);
       if (chosen != null) {
         cs.putAll(chosen);
       }
@@ -399,8 +400,13 @@ final class ExperimentCommand {
     if (p.probe() == null || p.probe().points(c.optimizer()).isEmpty()) {
       return Map.of(); // nothing in the grid applies to this cell: it runs as the preset says
     }
+    return choose(scored(dir, c, p));
+  }
+
+  /** The point {@link #chosen} picks from a cell's scored probes (null: none, or one pending). */
+  static Map<String, String> choose(List<Scored> scored) {
     Scored best = null;
-    for (Scored sc : scored(dir, c, p)) {
+    for (Scored sc : scored) {
       if (!sc.current()) {
         return null;
       }

@@ -504,8 +504,9 @@ final class ExperimentReport {
         100 * probe.holdout()));
     b.append("| run | probe point | held-out top-1 | held-out loss | |\n|---|---|---|---|---|\n");
     for (Experiment.Cell c : preset.cells()) {
-      Map<String, String> chosen = ExperimentCommand.chosen(dir, c, preset);
-      for (ExperimentCommand.Scored sc : ExperimentCommand.scored(dir, c, preset)) {
+      List<ExperimentCommand.Scored> scored = ExperimentCommand.scored(dir, c, preset);
+      Map<String, String> chosen = ExperimentCommand.choose(scored);
+      for (ExperimentCommand.Scored sc : scored) {
         Result r = sc.result();
         String top1 = r == null ? "not run" : r.status().equals("done") ? pct(r.top1()) : r.status();
         String loss = r == null || !r.status().equals("done") ? "" : num(r.testLoss());

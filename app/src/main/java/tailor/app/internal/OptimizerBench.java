@@ -112,19 +112,10 @@ final class OptimizerBench {
           x, labels, rounds, total, warmup, false);
       String wholeName = "kfac, whole batch";
       String partName = "kfac, first " + subset;
-      out.printf(Locale.ROOT, "  %-26s %8.3f s/step  %6.1f images/s  (%s)%n", "sgd (Nesterov)",
-          whole.sgd().step(), batch / whole.sgd().step(), whole.sgd().phases());
-      out.printf(Locale.ROOT, "  %-26s %8.3f s/step  %6.1f images/s  (%s)%n", wholeName,
-          whole.kfac().step(), batch / whole.kfac().step(), whole.kfac().phases());
-      out.printf(Locale.ROOT, "  %-26s %8.3f s/step  %6.1f images/s  (%s)%n", "sgd (Nesterov)",
-          part.sgd().step(), batch / part.sgd().step(), part.sgd().phases());
-      out.printf(Locale.ROOT, "  %-26s %8.3f s/step  %6.1f images/s  (%s)%n", partName,
-          part.kfac().step(), batch / part.kfac().step(), part.kfac().phases());
       String separateName = partName + ", own pass";
-      out.printf(Locale.ROOT, "  %-26s %8.3f s/step  %6.1f images/s  (%s)%n", "sgd (Nesterov)",
-          separate.sgd().step(), batch / separate.sgd().step(), separate.sgd().phases());
-      out.printf(Locale.ROOT, "  %-26s %8.3f s/step  %6.1f images/s  (%s)%n", separateName,
-          separate.kfac().step(), batch / separate.kfac().step(), separate.kfac().phases());
+      printPair(out, batch, wholeName, whole);
+      printPair(out, batch, partName, part);
+      printPair(out, batch, separateName, separate);
       out.printf(Locale.ROOT, "  curvature work per step (whole batch): factor second moments "
           + "%.1f GFLOP as symmetric rank-k products (input factors %.2f GFLOP per example) in "
           + "%.3f s with the patches = %.0f GFLOP/s; the backend's matmul rate (a 2048^3 product) "
@@ -188,6 +179,15 @@ final class OptimizerBench {
     }
     kfac.release();
     return new Pair(sgd.timing(), kfac.timing(), ratios, fw);
+  }
+
+  /** A pair's two rows: SGD's step and the K-FAC variant's, with their phases. */
+  private static void printPair(PrintStream out, int batch, String kfacName, Pair p) {
+    for (String name : List.of("sgd (Nesterov)", kfacName)) {
+      Timing t = name.equals(kfacName) ? p.kfac() : p.sgd();
+      out.printf(Locale.ROOT, "  %-26s %8.3f s/step  %6.1f images/s  (%s)%n", name, t.step(),
+          batch / t.step(), t.phases());
+    }
   }
 
   private static void printRatio(PrintStream out, String what, List<Double> ratios,
