@@ -74,7 +74,7 @@ public final class BenchCommand {
           + " [--peer 'python3 tools/golden/dks_reference.py']\n"
           + "       tailor bench train-step [--model resnet|cifar-resnet] [--depth 50] [--width 1] [--stem cifar|imagenet]"
           + " [--batch 128] [--steps 5] [--warmup 2] [--threads N] [--backend cpu] [--peer BACKEND] [--taps] [--twin-capped]\n"
-          + "       tailor bench optimizer-step [--depth 50] [--width 1] [--batch 128] [--steps 5]"
+          + "       tailor bench optimizer-step [--model resnet|cifar-resnet] [--depth 50] [--width 1] [--batch 128] [--steps 5]"
           + " [--warmup 1] [--threads N] [--curvature-examples 16]\n"
           + "       tailor bench kernel [--depth 50] [--width 512] [--steps 8 (initializations)]");
       return a.flag("help") ? 0 : 2;

@@ -19,9 +19,23 @@ final class Experiment {
   /** The network (depth, skips, normalization). */
   record Arch(String id, String label, Map<String, String> settings) {}
 
-  /** One training run of the grid. */
-  record Cell(Method method, Arch arch, String optimizer, Map<String, String> settings) {
+  /**
+   * One training run of the grid. {@code seed} 0 runs at the preset's seed; a cell with seed k
+   * &gt; 0 is the k-th repeat of the same run at seed (preset's seed + k), to measure the
+   * seed-to-seed spread. Repeats share their first run's probes.
+   */
+  record Cell(Method method, Arch arch, String optimizer, Map<String, String> settings, int seed) {
+    Cell(Method method, Arch arch, String optimizer, Map<String, String> settings) {
+      this(method, arch, optimizer, settings, 0);
+    }
+
+    /** The run's folder name: the group's, with {@code -seed<k>} for a repeat. */
     String id() {
+      return seed == 0 ? group() : group() + "-seed" + seed;
+    }
+
+    /** What the repeats of one run share: architecture, method and optimizer. */
+    String group() {
       return arch.id() + "-" + method.id() + "-" + optimizer;
     }
   }
@@ -46,13 +60,31 @@ final class Experiment {
           base, estimate, p);
     }
 
+    /** The first run (seed 0) of a method, architecture and optimizer, or null. */
     Cell cell(Method m, Arch a, String optimizer) {
       for (Cell c : cells) {
-        if (c.method() == m && c.arch() == a && c.optimizer().equals(optimizer)) {
+        if (c.method() == m && c.arch() == a && c.optimizer().equals(optimizer) && c.seed() == 0) {
           return c;
         }
       }
       return null;
+    }
+
+    /** Every run of a cell's group (the first run and its seed repeats), in seed order. */
+    List<Cell> repeats(Cell first) {
+      List<Cell> out = new ArrayList<>();
+      for (Cell c : cells) {
+        if (c.group().equals(first.group())) {
+          out.add(c);
+        }
+      }
+      out.sort(java.util.Comparator.comparingInt(Cell::seed));
+      return out;
+    }
+
+    /** The preset's seed (every cell's, plus its repeat index). */
+    int baseSeed() {
+      return Integer.parseInt(base.getOrDefault("seed", "0"));
     }
   }
 
@@ -107,8 +139,8 @@ final class Experiment {
     }
   }
 
-  static final List<String> NAMES = List.of("cifar-quick", "cifar-smoke", "digits-smoke", "cifar",
-      "imagenet");
+  static final List<String> NAMES = List.of("cifar-study", "cifar-quick", "cifar-smoke",
+      "digits-smoke", "cifar", "imagenet");
 
   private Experiment() {}
 
@@ -147,6 +179,7 @@ final class Experiment {
 
   static Preset preset(String name, String source) {
     return switch (name) {
+      case "cifar-study" -> cifarStudy();
       case "cifar-quick" -> cifarQuick();
       case "cifar-smoke" -> cifarSmoke();
       case "digits-smoke" -> digitsSmoke();
@@ -173,6 +206,87 @@ final class Experiment {
     b.put("optimizer.sgd.learning_rate", "0.01");
     b.put("optimizer.lars.learning_rate", "1.0");
     return b;
+  }
+
+  /** He et al.'s CIFAR ResNet without skips or normalization. */
+  private static Arch cifarVanilla(int depth) {
+    return new Arch("vanilla" + depth, "vanilla CIFAR ResNet-" + depth + " (w=0)",
+        ordered("model", "cifar-resnet", "depth", Integer.toString(depth), "shortcut_weight", "0",
+            "norm", "none"));
+  }
+
+  /** The standard CIFAR ResNet: identity skips and batch norm. */
+  private static Arch cifarBatchNorm(int depth) {
+    return new Arch("bn" + depth, "CIFAR ResNet-" + depth + " + BN", ordered("model",
+        "cifar-resnet", "depth", Integer.toString(depth), "shortcut_weight", "none", "norm",
+        "batch"));
+  }
+
+  /**
+   * The study {@code docs/results.md} publishes (issue 15): the paper's comparison sized to a
+   * 2-core CPU. Vanilla TAT against EOC at a shallow depth (20) and at 56, K-FAC against SGD,
+   * the BN ResNet-56, 6 epochs with label smoothing 0.1, every cell at its probed learning
+   * rate, and the headline cells at two seeds. Cheap cells run first, so that a grid stopped
+   * part way has its SGD comparisons.
+   */
+  private static Preset cifarStudy() {
+    // depth 20, not less: on a shallower vanilla net TAT's eta 0.9 cannot be reached (depth 8
+    // allows C_f(0) <= 0.81) or leaves leaky ReLU all but ReLU (depth 14: slope 0.024)
+    Arch v20 = cifarVanilla(20);
+    Arch v56 = cifarVanilla(56);
+    Arch bn56 = cifarBatchNorm(56);
+    Map<String, String> base = new LinkedHashMap<>();
+    base.put("dataset", "cifar10");
+    base.put("block", "v2");
+    base.put("width", "0.5");
+    base.put("batch", "128");
+    base.put("epochs", "6");
+    base.put("warmup_epochs", "0.5");
+    base.put("label_smoothing", "0.1");
+    base.put("seed", "0");
+    base.put("evals_per_epoch", "1");
+    base.put("log_every", "50");
+    base.put("checkpoint_every", "200");
+    // the paper's K-FAC: damping 1e-3, norm constraint 1e-3, momentum 0.9, factors from the
+    // whole batch every step, inverses every 50 steps (the plugin's defaults, named here)
+    base.put("optimizer.kfac.damping", "0.001");
+    base.put("optimizer.kfac.norm_constraint", "0.001");
+    base.put("optimizer.kfac.momentum", "0.9");
+    base.put("optimizer.kfac.curvature_examples", "0");
+    base.put("optimizer.kfac.inverse_period", "50");
+    base.put("optimizer.sgd.momentum", "0.9");
+    // overwritten by each cell's probed rate
+    base.put("optimizer.kfac.learning_rate", "0.0003");
+    base.put("optimizer.sgd.learning_rate", "0.01");
+    Probe probe = new Probe(0.1, ordered("steps", "200", "epochs", "0", "warmup_epochs", "0"),
+        Map.of("optimizer.kfac.learning_rate", List.of("0.0001", "0.0003", "0.001"),
+            "optimizer.sgd.learning_rate", List.of("0.001", "0.003", "0.01", "0.03", "0.1")));
+    List<Cell> cells = new ArrayList<>();
+    add(cells, TAT90, v20, "sgd");
+    add(cells, EOC, v20, "sgd");
+    add(cells, TAT90, v56, "sgd");
+    add(cells, EOC, v56, "sgd");
+    add(cells, BN_RELU, bn56, "sgd");
+    add(cells, TAT90, v56, "sgd", 1);
+    add(cells, BN_RELU, bn56, "sgd", 1);
+    add(cells, TAT90, v20, "kfac");
+    add(cells, EOC, v20, "kfac");
+    add(cells, TAT90, v56, "kfac");
+    add(cells, EOC, v56, "kfac");
+    add(cells, TAT90, v56, "kfac", 1);
+    return new Preset("cifar-study",
+        "the TAT paper's CIFAR-10 comparison sized to one 2-core CPU: vanilla TAT vs EOC at "
+            + "depths 20 and 56, K-FAC vs SGD, the BN ResNet-56, probed rates, two seeds for the "
+            + "headline cells",
+        "He et al.'s CIFAR ResNets at width 0.5 (8/16/32 channels instead of 16/32/64), 6 epochs "
+            + "of batch 128 (cosine, half an epoch of warm-up) instead of the paper's full "
+            + "schedule, depths 20 and 56 only, two seeds only for TAT at depth 56 (both "
+            + "optimizers) and the BN ResNet; learning rates probed "
+            + "with 200-step runs, K-FAC's damping fixed at the paper's 1e-3 (not probed), no "
+            + "weight decay in any arm, the BN ResNet with SGD only",
+        true, List.of(TAT90, EOC, BN_RELU), List.of(v20, v56, bn56), List.of("kfac", "sgd"), cells,
+        base, "about 7 hours on 2 cores (measured steps at depth 56: K-FAC 1.6-1.9 s, SGD "
+            + "0.3 s; it resumes across sessions)", probe);
   }
 
   private static Preset cifarQuick() {
@@ -393,6 +507,11 @@ final class Experiment {
   }
 
   private static void add(List<Cell> cells, Method m, Arch a, String optimizer) {
+    add(cells, m, a, optimizer, 0);
+  }
+
+  /** The run of a method, architecture and optimizer at the preset's seed plus {@code seed}. */
+  private static void add(List<Cell> cells, Method m, Arch a, String optimizer, int seed) {
     Map<String, String> s = new LinkedHashMap<>();
     a.settings().forEach((k, v) -> {
       if (appliesTo(k, optimizer)) {
@@ -401,6 +520,6 @@ final class Experiment {
     });
     s.putAll(m.settings());
     s.put("optimizer", optimizer);
-    cells.add(new Cell(m, a, optimizer, s));
+    cells.add(new Cell(m, a, optimizer, java.util.Collections.unmodifiableMap(s), seed));
   }
 }

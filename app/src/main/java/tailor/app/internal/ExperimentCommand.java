@@ -53,7 +53,9 @@ final class ExperimentCommand {
         "from their last checkpoint.",
         "",
         "presets:",
-        "  cifar-quick   the paper's CIFAR-10 comparison at small scale (about 4 h on 2 cores)",
+        "  cifar-study   the study docs/results.md publishes: TAT vs EOC at depths 20 and 56,",
+        "                K-FAC vs SGD, the BN ResNet-56, probed rates, 2 seeds (about 7 h here)",
+        "  cifar-quick   the pre-issue-15 grid at small scale (fixed rates, one seed; about 4 h)",
         "  cifar-smoke   5 tiny CIFAR-10 runs: the machinery end to end (a few minutes)",
         "  digits-smoke  4 runs on the embedded digits set (under a minute, no --data)",
         "  cifar         the CIFAR-10 study at full width (for a GPU)",
@@ -147,7 +149,7 @@ final class ExperimentCommand {
         if (p.probe() != null) {
           List<Map<String, String>> points = p.probe().points(c.optimizer());
           for (int k = 0; k < points.size(); k++) {
-            Path pd = probeDir(dir, c, k);
+            Path pd = probeDir(dir, c, points.get(k));
             Map<String, String> ps = probeSettings(c, p, points.get(k));
             State s = state(pd, ps, retry);
             String ptag = String.format(Locale.ROOT, "%s probe %d/%d %s", tag, k + 1, points.size(),
@@ -168,7 +170,7 @@ final class ExperimentCommand {
             boolean pending = scored.stream().anyMatch(x -> !x.current());
             out.printf(Locale.ROOT, "%s: %s (see %s), the cell is not run%n", tag, pending
                 ? "a probe has not finished" : "no probe trained",
-                dir.resolve("probes").resolve(c.id()));
+                dir.resolve("probes").resolve(c.group()));
             report.write();
             continue;
           }
@@ -236,6 +238,9 @@ final class ExperimentCommand {
       }
     }
     s.putAll(c.settings());
+    if (c.seed() != 0) {
+      s.put("seed", Integer.toString(p.baseSeed() + c.seed()));
+    }
     return s;
   }
 
@@ -360,15 +365,27 @@ final class ExperimentCommand {
         s.containsKey("holdout") ? "held-out" : "test", 100 * r.top1(), r.trainLoss()), wall);
   }
 
-  /** The folder of a cell's k-th probe run. */
-  static Path probeDir(Path dir, Experiment.Cell c, int k) {
-    return dir.resolve("probes").resolve(c.id()).resolve("p" + (k + 1));
+  /**
+   * The folder of a cell's probe run at a point (a seed repeat shares its first run's probes),
+   * named after the point, so that a grid widened later keeps the probes it already ran.
+   */
+  static Path probeDir(Path dir, Experiment.Cell c, Map<String, String> point) {
+    List<String> parts = new ArrayList<>();
+    String own = "optimizer." + c.optimizer() + ".";
+    point.forEach((k, v) -> parts.add((k.startsWith(own) ? k.substring(own.length()) : k) + "="
+        + v.replace('/', '_')));
+    return dir.resolve("probes").resolve(c.group()).resolve(String.join(",", parts));
   }
 
-  /** A probe run's settings: the cell's, the probe's, the held-out share and the point. */
+  /**
+   * A probe run's settings: the cell's at the preset's seed (so that every seed repeat of a
+   * cell runs at the point its first run's probes chose), the probe's, the held-out share and
+   * the point.
+   */
   static Map<String, String> probeSettings(Experiment.Cell c, Experiment.Preset p,
       Map<String, String> point) {
     Map<String, String> s = new LinkedHashMap<>(settings(c, p));
+    s.put("seed", Integer.toString(p.baseSeed()));
     s.putAll(p.probe().settings());
     s.put("holdout", Double.toString(p.probe().holdout()));
     s.putAll(point);
@@ -383,7 +400,7 @@ final class ExperimentCommand {
     List<Scored> out = new ArrayList<>();
     List<Map<String, String>> points = p.probe().points(c.optimizer());
     for (int k = 0; k < points.size(); k++) {
-      Path pd = probeDir(dir, c, k);
+      Path pd = probeDir(dir, c, points.get(k));
       State st = state(pd, probeSettings(c, p, points.get(k)), false);
       boolean current = st == State.DONE || st == State.FAILED;
       out.add(new Scored(points.get(k), current ? ExperimentReport.Result.read(pd) : null, current));

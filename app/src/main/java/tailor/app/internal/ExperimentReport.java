@@ -116,12 +116,13 @@ final class ExperimentReport {
   }
 
   private void writeCsv(Map<String, Result> results) {
-    StringBuilder b = new StringBuilder("preset,run,method,architecture,optimizer,status,steps,"
+    StringBuilder b = new StringBuilder("preset,run,method,architecture,optimizer,seed,status,steps,"
         + "test_top1,test_loss,train_loss,train_seconds,wall_seconds,images_per_s,error\n");
     for (Experiment.Cell c : preset.cells()) {
       Result r = results.get(c.id());
       b.append(String.join(",", preset.name(), c.id(), csv(c.method().label()), csv(c.arch().label()),
-          c.optimizer(), r.status(), Long.toString(r.steps()), num(r.top1()), num(r.testLoss()),
+          c.optimizer(), ExperimentCommand.settings(c, preset).getOrDefault("seed", ""), r.status(),
+          Long.toString(r.steps()), num(r.top1()), num(r.testLoss()),
           num(r.trainLoss()), num(r.trainSeconds()), num(r.wallSeconds()), num(r.imagesPerSecond()),
           csv(r.error() == null ? "" : r.error()))).append('\n');
     }
@@ -183,7 +184,8 @@ final class ExperimentReport {
     }
     b.append(String.join("; ", as)).append(".\n");
     b.append("- Each cell: final test top-1 on the whole test split / mean training loss over the "
-        + "last logging window (training time, without evaluations).\n\n");
+        + "last logging window (training time, without evaluations); a cell run at several "
+        + "seeds shows the means and each seed's top-1.\n\n");
 
     b.append("## Results\n\n");
     b.append("| method | architecture |");
@@ -204,7 +206,7 @@ final class ExperimentReport {
         b.append("| ").append(m.label()).append(" | ").append(a.label()).append(" |");
         for (String o : preset.optimizers()) {
           Experiment.Cell c = preset.cell(m, a, o);
-          b.append(' ').append(c == null ? "-" : results.get(c.id()).cell()).append(" |");
+          b.append(' ').append(c == null ? "-" : groupCell(results, c)).append(" |");
         }
         b.append('\n');
       }
@@ -214,9 +216,8 @@ final class ExperimentReport {
     List<String> claims = claims(results);
     if (!claims.isEmpty()) {
       b.append("## Against the paper's claims\n\n");
-      b.append(String.format(Locale.ROOT, "Differences in test top-1 between runs of the same "
-          + "budget. One seed: differences under %.1f points are within run-to-run noise and are "
-          + "not called a result.\n\n", NOISE_POINTS));
+      b.append("Differences in test top-1 between runs of the same budget (means over a cell's "
+          + "seeds where it has several). ").append(noise(results).explain()).append("\n\n");
       for (String c : claims) {
         b.append("- ").append(c).append('\n');
       }
@@ -295,19 +296,29 @@ final class ExperimentReport {
         }
       }
     }
-    Experiment.Arch bn = preset.archs().stream().filter(a -> a.id().startsWith("bn")).findFirst().orElse(null);
-    if (bn != null) {
-      for (Experiment.Arch a : preset.archs()) {
-        if (!a.id().startsWith("vanilla") && !a.id().startsWith("rescaled")) {
-          continue;
-        }
-        for (String o : preset.optimizers()) {
-          Experiment.Cell v = preset.cell(tat, a, o);
-          Experiment.Cell r = preset.cell(Experiment.BN_RELU, bn, o);
+    List<Experiment.Arch> bns = preset.archs().stream().filter(a -> a.id().startsWith("bn")).toList();
+    for (Experiment.Arch a : preset.archs()) {
+      if (bns.isEmpty() || (!a.id().startsWith("vanilla") && !a.id().startsWith("rescaled"))) {
+        continue;
+      }
+      // only the BN ResNet of the same depth: a deeper or shallower one measures depth too
+      Experiment.Arch bn = bns.stream().filter(x -> depth(x) == depth(a)).findFirst().orElse(null);
+      if (bn == null) {
+        continue;
+      }
+      for (String o : preset.optimizers()) {
+        Experiment.Cell v = preset.cell(tat, a, o);
+        for (String ob : preset.optimizers()) {
+          Experiment.Cell r = preset.cell(Experiment.BN_RELU, bn, ob);
+          // the same optimizer, or the BN ResNet's own where it has no run with this one
+          if (!ob.equals(o) && preset.cell(Experiment.BN_RELU, bn, o) != null) {
+            continue;
+          }
           String d = diff(results, v, r);
           if (d != null) {
-            out.add(String.format(Locale.ROOT, "Distance to the BN ResNet (%s with TAT vs %s, %s): %s.",
-                a.label(), bn.label(), optimizerLabel(o), d));
+            out.add(String.format(Locale.ROOT, "Distance to the BN ResNet (%s with TAT, %s, vs %s, "
+                + "%s): %s. %s", a.label(), optimizerLabel(o), bn.label(), optimizerLabel(ob), d,
+                closeTo(mean(results, v), mean(results, r), noise(results).points())));
           }
         }
       }
@@ -327,8 +338,8 @@ final class ExperimentReport {
             String d = diff(results, deepCell, shallowCell);
             if (d != null) {
               // the paper's claim is TAT's: the deeper vanilla network does not train worse
-              String v = m != tat ? "" : " " + notWorse(results.get(deepCell.id()).top1(),
-                  results.get(shallowCell.id()).top1(), NOISE_POINTS);
+              String v = m != tat ? "" : " " + notWorse(mean(results, deepCell),
+                  mean(results, shallowCell), noise(results).points());
               out.add(String.format(Locale.ROOT, "Depth (%s, %s): %s vs %s: the deeper net %s.%s%s",
                   m.label(), optimizerLabel(o), deep.label(), shallow.label(), d, v,
                   otherDifferences(shallowCell, deepCell)));
@@ -366,18 +377,112 @@ final class ExperimentReport {
     return diffs.isEmpty() ? "" : " Not only the depth differs: " + String.join(", ", diffs) + ".";
   }
 
-  /** "52.10% vs 40.30%, +11.80 points", or null unless both finished. */
-  private static String diff(Map<String, Result> results, Experiment.Cell a, Experiment.Cell b) {
-    if (a == null || b == null || !results.get(a.id()).done() || !results.get(b.id()).done()) {
+  /**
+   * "52.10% vs 40.30%, +11.80 points" (with "(mean of k seeds)" after a mean), or null unless
+   * both have a finished run.
+   */
+  private String diff(Map<String, Result> results, Experiment.Cell a, Experiment.Cell b) {
+    if (a == null || b == null || done(results, a).isEmpty() || done(results, b).isEmpty()) {
       return null;
     }
-    double x = results.get(a.id()).top1();
-    double y = results.get(b.id()).top1();
-    return String.format(Locale.ROOT, "%.2f%% vs %.2f%%, %+.2f points", 100 * x, 100 * y, 100 * (x - y));
+    double x = mean(results, a);
+    double y = mean(results, b);
+    return String.format(Locale.ROOT, "%.2f%%%s vs %.2f%%%s, %+.2f points", 100 * x,
+        seeds(results, a), 100 * y, seeds(results, b), 100 * (x - y));
   }
 
-  private static String verdict(Map<String, Result> results, Experiment.Cell a, Experiment.Cell b) {
-    return verdict(results.get(a.id()).top1(), results.get(b.id()).top1(), NOISE_POINTS);
+  private String verdict(Map<String, Result> results, Experiment.Cell a, Experiment.Cell b) {
+    return verdict(mean(results, a), mean(results, b), noise(results).points());
+  }
+
+  /** The finished runs of a cell's group (its first run and seed repeats). */
+  private List<Result> done(Map<String, Result> results, Experiment.Cell first) {
+    List<Result> out = new ArrayList<>();
+    for (Experiment.Cell c : preset.repeats(first)) {
+      Result r = results.get(c.id());
+      if (r != null && r.done()) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  /** The mean test top-1 of a cell's finished runs (NaN: none). */
+  private double mean(Map<String, Result> results, Experiment.Cell first) {
+    return done(results, first).stream().mapToDouble(Result::top1).average().orElse(Double.NaN);
+  }
+
+  private String seeds(Map<String, Result> results, Experiment.Cell first) {
+    int n = done(results, first).size();
+    return n > 1 ? " (mean of " + n + " seeds)" : "";
+  }
+
+  /**
+   * The noise a difference must exceed to be called a result: the largest range of test top-1
+   * between the seeds of one cell in this grid (the spread its repeats measured), and at least
+   * {@link #NOISE_POINTS}; where no cell has two finished seeds, {@link #NOISE_POINTS} as an
+   * assumption, and the text says so.
+   */
+  record Noise(double points, double spread, String cell) {
+    String explain() {
+      if (cell == null) {
+        return String.format(Locale.ROOT, "One seed per cell so far: differences under %.1f points "
+            + "are taken to be run-to-run noise (assumed, not measured) and are not called a "
+            + "result.", points);
+      }
+      return String.format(Locale.ROOT, "Seed spread: the largest difference between two seeds of "
+          + "one cell is %.2f points (`%s`); a difference is called a result only where it "
+          + "exceeds %.2f points (that spread, and at least %.1f).", spread, cell, points,
+          NOISE_POINTS);
+    }
+  }
+
+  Noise noise(Map<String, Result> results) {
+    double spread = -1;
+    String at = null;
+    for (Experiment.Cell c : preset.cells()) {
+      if (c.seed() != 0) {
+        continue;
+      }
+      List<Result> runs = done(results, c);
+      if (runs.size() < 2) {
+        continue;
+      }
+      double lo = runs.stream().mapToDouble(Result::top1).min().orElseThrow();
+      double hi = runs.stream().mapToDouble(Result::top1).max().orElseThrow();
+      if (100 * (hi - lo) > spread) {
+        spread = 100 * (hi - lo);
+        at = c.group();
+      }
+    }
+    return at == null ? new Noise(NOISE_POINTS, Double.NaN, null)
+        : new Noise(Math.max(NOISE_POINTS, spread), spread, at);
+  }
+
+  /**
+   * The table entry of a cell: its run's, or for a cell with seed repeats the mean top-1 and
+   * training loss of the finished runs with each seed's top-1 (and what the others are doing).
+   */
+  private String groupCell(Map<String, Result> results, Experiment.Cell first) {
+    List<Experiment.Cell> runs = preset.repeats(first);
+    if (runs.size() == 1) {
+      return results.get(first.id()).cell();
+    }
+    List<Result> ok = done(results, first);
+    if (ok.isEmpty()) {
+      return results.get(first.id()).cell();
+    }
+    List<String> each = new ArrayList<>();
+    for (Experiment.Cell c : runs) {
+      Result r = results.get(c.id());
+      String seed = ExperimentCommand.settings(c, preset).getOrDefault("seed", "0");
+      each.add("seed " + seed + ": " + (r.done() ? String.format(Locale.ROOT, "%.2f", 100 * r.top1())
+          : r.cell()));
+    }
+    double loss = ok.stream().mapToDouble(Result::trainLoss).average().orElse(Double.NaN);
+    double secs = ok.stream().mapToDouble(Result::trainSeconds).average().orElse(Double.NaN);
+    return String.format(Locale.ROOT, "%.2f%% / %.3f (%s each; %s)", 100 * mean(results, first),
+        loss, minutes(secs), String.join(", ", each));
   }
 
   /**
@@ -391,6 +496,25 @@ final class ExperimentReport {
           noisePoints);
     }
     return d > 0 ? "Agrees with the paper." : "Disagrees with the paper at this scale.";
+  }
+
+  /**
+   * The verdict on the claim that a vanilla network with TAT comes close to the BN ResNet:
+   * level (within the noise) or ahead agrees; behind by more than the noise is a gap.
+   */
+  static String closeTo(double vanilla, double resnet, double noisePoints) {
+    double d = 100 * (vanilla - resnet);
+    if (!Double.isFinite(d)) {
+      return "Inconclusive here.";
+    }
+    if (d > noisePoints) {
+      return "The vanilla network is ahead.";
+    }
+    if (d >= -noisePoints) {
+      return String.format(Locale.ROOT, "Level within the %.1f-point noise.", noisePoints);
+    }
+    return String.format(Locale.ROOT, "A gap of %.1f points beyond the %.1f-point noise.", -d,
+        noisePoints);
   }
 
   /** The verdict on the claim that {@code deep} is not worse than {@code shallow}. */
@@ -504,13 +628,16 @@ final class ExperimentReport {
         100 * probe.holdout()));
     b.append("| run | probe point | held-out top-1 | held-out loss | |\n|---|---|---|---|---|\n");
     for (Experiment.Cell c : preset.cells()) {
+      if (c.seed() != 0) {
+        continue; // a seed repeat runs at its first run's probed point
+      }
       List<ExperimentCommand.Scored> scored = ExperimentCommand.scored(dir, c, preset);
       Map<String, String> chosen = ExperimentCommand.choose(scored);
       for (ExperimentCommand.Scored sc : scored) {
         Result r = sc.result();
         String top1 = r == null ? "not run" : r.status().equals("done") ? pct(r.top1()) : r.status();
         String loss = r == null || !r.status().equals("done") ? "" : num(r.testLoss());
-        b.append("| `").append(c.id()).append("` | ").append(code(sc.point().toString()))
+        b.append("| `").append(c.group()).append("` | ").append(code(sc.point().toString()))
             .append(" | ").append(top1).append(" | ").append(loss).append(" | ")
             .append(!sc.point().equals(chosen) ? ""
                 : atEdge(probe, chosen) ? "**chosen**, at the grid's edge: widen it" : "**chosen**")

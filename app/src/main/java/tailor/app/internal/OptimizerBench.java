@@ -59,8 +59,9 @@ final class OptimizerBench {
     }
     List<Integer> input = List.of(3, 32, 32);
     int classes = 10;
-    TrainStepBench.VanillaNet v = TrainStepBench.VanillaNet.of(plugins, depth, "cifar", width,
-        classes, input);
+    String model = a.string("model", "resnet");
+    TrainStepBench.VanillaNet v = TrainStepBench.VanillaNet.of(plugins, model, depth, "cifar",
+        width, classes, input);
     LayerGraph graph = v.graph();
     ShapedActivation act = v.activation();
     ModelSummary summary = v.summary();
@@ -133,7 +134,7 @@ final class OptimizerBench {
           "kfac inversion", inversion, period, inversion / period);
       // The targets (issue 15) are for the full network: depth 50, width 1, batch 128. Narrow
       // networks spend relatively more on per-layer overheads than on matrix products.
-      boolean full = depth == 50 && width == 1.0 && batch == 128;
+      boolean full = model.equals("resnet") && depth == 50 && width == 1.0 && batch == 128;
       printRatio(out, wholeName, whole.ratios(), inversion / period / whole.sgd().step(),
           full ? "target <= 2.5x" : "the 2.5x target is for depth 50, width 1, batch 128");
       printRatio(out, partName, part.ratios(), inversion / period / part.sgd().step(),

@@ -88,4 +88,84 @@ class ExperimentClaimsTest {
         && c.contains("depth-101 rates")).findFirst().orElseThrow(() -> new AssertionError(claims));
     assertTrue(sgd.contains("Disagrees with the paper at this scale (worse with depth)."), sgd);
   }
+
+  /** The study's cells by id, for the tests below. */
+  static Experiment.Cell cell(Experiment.Preset p, String id) {
+    return p.cells().stream().filter(c -> c.id().equals(id)).findFirst()
+        .orElseThrow(() -> new AssertionError(id + " is not a cell of " + p.name()));
+  }
+
+  @Test
+  void seedRepeatsRunAtTheNextSeedAndShareTheirFirstRunsProbes() {
+    Experiment.Preset p = Experiment.preset("cifar-study", "test");
+    Experiment.Cell first = cell(p, "vanilla56-tat-lrelu-0.9-kfac");
+    Experiment.Cell again = cell(p, "vanilla56-tat-lrelu-0.9-kfac-seed1");
+    assertEquals(List.of(first, again), p.repeats(first));
+    assertEquals("0", ExperimentCommand.settings(first, p).get("seed"));
+    assertEquals("1", ExperimentCommand.settings(again, p).get("seed"));
+    Map<String, String> rest = new HashMap<>(ExperimentCommand.settings(again, p));
+    rest.remove("seed");
+    Map<String, String> firstRest = new HashMap<>(ExperimentCommand.settings(first, p));
+    firstRest.remove("seed");
+    assertEquals(firstRest, rest, "a repeat differs from its first run in the seed only");
+    Map<String, String> point = Map.of("optimizer.kfac.learning_rate", "0.001");
+    assertEquals(ExperimentCommand.probeSettings(first, p, point),
+        ExperimentCommand.probeSettings(again, p, point));
+    assertEquals(Path.of("x", "probes", "vanilla56-tat-lrelu-0.9-kfac", "learning_rate=0.001"),
+        ExperimentCommand.probeDir(Path.of("x"), first, point));
+    assertEquals(ExperimentCommand.probeDir(Path.of("x"), first, point),
+        ExperimentCommand.probeDir(Path.of("x"), again, point));
+    // the first run of a group is the one the table and the claims look up
+    assertEquals(first, p.cell(first.method(), first.arch(), "kfac"));
+  }
+
+  @Test
+  void theNoiseIsTheMeasuredSeedSpreadAndClaimsCompareMeans() {
+    Experiment.Preset p = Experiment.preset("cifar-study", "test");
+    ExperimentReport r = new ExperimentReport(p, Path.of("unused"), null);
+    Map<String, Double> top1 = new HashMap<>(Map.of(
+        "vanilla56-tat-lrelu-0.9-kfac", 0.60, "vanilla56-tat-lrelu-0.9-kfac-seed1", 0.575,
+        "vanilla56-eoc-relu-kfac", 0.58));
+    // one cell with two seeds 2.5 points apart: a 0.75-point lead of the mean is noise
+    ExperimentReport.Noise n = r.noise(results(p, top1));
+    assertEquals(2.5, n.points(), 1e-9);
+    assertEquals("vanilla56-tat-lrelu-0.9-kfac", n.cell());
+    assertTrue(n.explain().contains("2.50 points"), n.explain());
+    String c = claim(r.claims(results(p, top1)), "TAT beats EOC (vanilla CIFAR ResNet-56 (w=0), K-FAC)");
+    assertTrue(c.contains("58.75% (mean of 2 seeds) vs 58.00%, +0.75 points"), c);
+    assertTrue(c.endsWith("Inconclusive here (within the 2.5-point noise)."), c);
+    // the same means with EOC further behind: a result
+    top1.put("vanilla56-eoc-relu-kfac", 0.50);
+    c = claim(r.claims(results(p, top1)), "TAT beats EOC (vanilla CIFAR ResNet-56 (w=0), K-FAC)");
+    assertTrue(c.endsWith("Agrees with the paper."), c);
+    // two seeds that nearly agree do not make every difference a result: at least 1 point
+    ExperimentReport.Noise tight = r.noise(results(p, Map.of("vanilla56-tat-lrelu-0.9-kfac", 0.600,
+        "vanilla56-tat-lrelu-0.9-kfac-seed1", 0.598)));
+    assertEquals(ExperimentReport.NOISE_POINTS, tight.points(), 1e-12);
+    assertEquals(0.2, tight.spread(), 1e-9);
+    // no cell with two finished seeds: the noise is an assumption, and the text says so
+    ExperimentReport.Noise none = r.noise(results(p, Map.of("vanilla56-tat-lrelu-0.9-kfac", 0.6)));
+    assertEquals(null, none.cell());
+    assertTrue(none.explain().contains("assumed, not measured"), none.explain());
+  }
+
+  @Test
+  void theVanillaNetworkIsComparedWithTheBnResNetOfItsDepth() {
+    Experiment.Preset p = Experiment.preset("cifar-study", "test");
+    ExperimentReport r = new ExperimentReport(p, Path.of("unused"), null);
+    List<String> claims = r.claims(results(p, Map.of("vanilla56-tat-lrelu-0.9-kfac", 0.55,
+        "vanilla20-tat-lrelu-0.9-kfac", 0.50, "bn56-relu-bn-sgd", 0.60, "bn56-relu-bn-sgd-seed1", 0.58,
+        "vanilla56-tat-lrelu-0.9-sgd", 0.585)));
+    // the BN ResNet has no K-FAC run: TAT with K-FAC is measured against its SGD run
+    String kfac = claim(claims, "Distance to the BN ResNet (vanilla CIFAR ResNet-56 (w=0) with TAT, K-FAC");
+    assertTrue(kfac.contains("vs CIFAR ResNet-56 + BN, SGD (Nesterov)): 55.00% vs 59.00% (mean of 2 seeds), -4.00 points"), kfac);
+    assertTrue(kfac.endsWith("A gap of 4.0 points beyond the 2.0-point noise."), kfac);
+    String sgd = claim(claims, "Distance to the BN ResNet (vanilla CIFAR ResNet-56 (w=0) with TAT, SGD");
+    assertTrue(sgd.endsWith("Level within the 2.0-point noise."), sgd);
+    // depth 20 is not set against the depth-56 BN ResNet
+    assertEquals(0, claims.stream().filter(x -> x.startsWith("Distance") && x.contains("ResNet-20")).count(),
+        claims.toString());
+    assertEquals("The vanilla network is ahead.", ExperimentReport.closeTo(0.62, 0.60, 1));
+    assertTrue(ExperimentReport.closeTo(Double.NaN, 0.60, 1).startsWith("Inconclusive"));
+  }
 }

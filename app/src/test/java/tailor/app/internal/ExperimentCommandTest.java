@@ -230,8 +230,12 @@ class ExperimentCommandTest {
       String best = null;
       double bestTop1 = -1;
       double bestLoss = Double.POSITIVE_INFINITY;
-      for (int k = 0; k < 2; k++) {
-        Path pd = ExperimentCommand.probeDir(dir, c, k);
+      List<Path> probes;
+      try (var list = Files.list(dir.resolve("probes").resolve(c.group()))) {
+        probes = list.sorted().toList();
+      }
+      assertEquals(2, probes.size(), "two points per cell: " + probes);
+      for (Path pd : probes) {
         JsonObject summary = JsonParser.parseString(Files.readString(pd.resolve("summary.json")))
             .getAsJsonObject();
         assertEquals("holdout", summary.get("evaluated_on").getAsString(), pd.toString());
@@ -249,7 +253,6 @@ class ExperimentCommandTest {
           best = settings.get(key).getAsString();
         }
       }
-      assertFalse(Files.exists(ExperimentCommand.probeDir(dir, c, 2)), "two points per cell");
       JsonObject main = JsonParser.parseString(Files.readString(runDir(dir, c).resolve("cell.json")))
           .getAsJsonObject().getAsJsonObject("settings");
       assertEquals(best, main.get(key).getAsString(), c.id());
