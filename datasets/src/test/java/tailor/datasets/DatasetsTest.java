@@ -217,22 +217,80 @@ class DatasetsTest {
     assertEquals(2, e.kind().exitCode());
   }
 
+  static final List<String> CIFAR_CLASSES = List.of("airplane", "automobile", "bird", "cat",
+      "deer", "dog", "frog", "horse", "ship", "truck");
+
+  /** A CIFAR-10 folder tree: one PNG per class in train/ (image k of class k), one in test/. */
+  static void cifarFolders(Path dir) throws IOException {
+    for (int k = 0; k < 10; k++) {
+      Fixtures.png(dir.resolve("train").resolve(CIFAR_CLASSES.get(k)).resolve("0000.png"), k, 32, 32);
+      Fixtures.png(dir.resolve("test").resolve(CIFAR_CLASSES.get(k)).resolve("0000.png"), 10 + k, 32, 32);
+    }
+  }
+
   @Test
   void cifarImageFoldersDecodeLosslessPngs(@TempDir Path dir) throws IOException {
-    Fixtures.png(dir.resolve("train/cat/0000.png"), 0, 32, 32);
-    Fixtures.png(dir.resolve("train/cat/0001.png"), 1, 32, 32);
-    Fixtures.png(dir.resolve("train/dog/0000.png"), 2, 32, 32);
-    Fixtures.png(dir.resolve("test/dog/0000.png"), 3, 32, 32);
+    cifarFolders(dir);
+    Fixtures.png(dir.resolve("train/dog/0001.png"), 20, 32, 32);
     Dataset d = provider("cifar10").open(at(dir, "none"));
-    assertEquals(List.of("cat", "dog"), d.classNames());
-    assertEquals(3, d.size(Split.TRAIN));
-    assertEquals(1, d.label(Split.TEST, 0));
+    assertEquals(CIFAR_CLASSES, d.classNames());
+    assertEquals(11, d.size(Split.TRAIN));
+    assertEquals(5, d.label(Split.TRAIN, 6)); // airplane..deer, then dog/0000, dog/0001
+    assertEquals(9, d.label(Split.TEST, 9));
     float[] x = new float[3072];
-    d.load(Split.TRAIN, 2, x, 0, new SplittableRandom(1)); // augmentation "none"
-    assertEquals((Fixtures.pixel(2, 2, 5, 9) / 255.0 - CIFAR_MEAN[2]) / CIFAR_STD[2], x[2048 + 5 * 32 + 9], 1e-5);
-    Files.writeString(dir.resolve("train/dog/0001.jpg"), "not a jpeg");
+    d.load(Split.TRAIN, 6, x, 0, new SplittableRandom(1)); // augmentation "none"
+    assertEquals((Fixtures.pixel(20, 2, 5, 9) / 255.0 - CIFAR_MEAN[2]) / CIFAR_STD[2], x[2048 + 5 * 32 + 9], 1e-5);
+    Files.writeString(dir.resolve("train/dog/0002.jpg"), "not a jpeg");
     TailorException e = assertThrows(TailorException.class, () -> provider("cifar10").open(at(dir, "default")));
-    assertTrue(e.getMessage().contains("0001.jpg is not a readable image (record 4 of train)"), e.getMessage());
+    assertTrue(e.getMessage().contains("0002.jpg is not a readable image (record 8 of train"), e.getMessage());
+  }
+
+  /**
+   * A CIFAR-10 folder is read only as CIFAR-10: an extra class folder (which would shift the
+   * labels from the official order), a missing class and an empty class folder are each one
+   * clear error, in the training and the test split.
+   */
+  @Test
+  void cifarFoldersMustHoldExactlyTheOfficialClasses(@TempDir Path tmp) throws IOException {
+    Path extra = tmp.resolve("extra");
+    cifarFolders(extra);
+    Fixtures.png(extra.resolve("train/kitten/0000.png"), 0, 32, 32);
+    TailorException e = assertThrows(TailorException.class, () -> provider("cifar10").open(at(extra, "none")));
+    assertTrue(e.getMessage().contains("class folder 'kitten' is not a CIFAR-10 class (airplane, "
+        + "automobile, bird"), e.getMessage());
+    assertEquals(2, e.kind().exitCode());
+
+    Path missing = tmp.resolve("missing");
+    cifarFolders(missing);
+    Fixtures.deleteTree(missing.resolve("test/truck"));
+    e = assertThrows(TailorException.class, () -> provider("cifar10").open(at(missing, "none")));
+    assertTrue(e.getMessage().contains("test has no folder for class 'truck'"), e.getMessage());
+
+    Path empty = tmp.resolve("empty");
+    cifarFolders(empty);
+    Files.delete(empty.resolve("train/frog/0000.png"));
+    e = assertThrows(TailorException.class, () -> provider("cifar10").open(at(empty, "none")));
+    assertTrue(e.getMessage().contains("frog has no .jpg, .jpeg or .png images: a class with no examples"),
+        e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+  }
+
+  /**
+   * A JPEG cut short decodes in ImageIO with the missing pixels filled in and only a warning:
+   * that must be an error naming the file, and the whole file must still decode.
+   */
+  @Test
+  void aTruncatedJpegIsAnErrorNotAPartlyGreyImage(@TempDir Path dir) throws IOException {
+    cifarFolders(dir);
+    Path jpg = dir.resolve("train/cat/0001.jpg");
+    Fixtures.jpeg(jpg, 7, 32, 32);
+    Dataset whole = provider("cifar10").open(at(dir, "none"));
+    assertEquals(11, whole.size(Split.TRAIN));
+    byte[] bytes = Files.readAllBytes(jpg);
+    Files.write(jpg, java.util.Arrays.copyOf(bytes, bytes.length - 60));
+    TailorException e = assertThrows(TailorException.class, () -> provider("cifar10").open(at(dir, "none")));
+    assertTrue(e.getMessage().contains("0001.jpg is damaged (record 5 of train)"), e.getMessage());
+    assertEquals(2, e.kind().exitCode());
   }
 
   @Test

@@ -51,6 +51,29 @@ final class Fixtures {
     ImageIO.write(img, "png", file.toFile());
   }
 
+  /** A JPEG (lossy, default quality) of size w x h with the fixture pattern of {@code image}. */
+  static void jpeg(Path file, int image, int w, int h) throws IOException {
+    Files.createDirectories(file.getParent());
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        img.setRGB(x, y, (pixel(image, 0, y, x) << 16) | (pixel(image, 1, y, x) << 8) | pixel(image, 2, y, x));
+      }
+    }
+    if (!ImageIO.write(img, "jpg", file.toFile())) {
+      throw new IOException("no JPEG writer");
+    }
+  }
+
+  /** Deletes a folder and everything in it. */
+  static void deleteTree(Path dir) throws IOException {
+    try (var s = Files.walk(dir)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
   /** IDX files for n train and m test images of r x c, labels i % 10; gzipped if asked. */
   static void idx(Path dir, int n, int m, int r, int c, boolean gz) throws IOException {
     Files.createDirectories(dir);

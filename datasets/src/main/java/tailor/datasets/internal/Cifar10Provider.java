@@ -125,9 +125,9 @@ public final class Cifar10Provider extends Base {
   }
 
   private Dataset folders(Path dir, int threads, boolean augment) {
-    ImageFolder train = ImageFolder.scan(dir.resolve("train"), null);
+    ImageFolder train = ImageFolder.scanNamed(dir.resolve("train"), CLASSES, "CIFAR-10");
     Path testDir = dir.resolve("test");
-    ImageFolder test = ImageFolder.scan(testDir, train.classes);
+    ImageFolder test = ImageFolder.scanNamed(testDir, CLASSES, "CIFAR-10");
     byte[][] tr = decodeAll(train, "train", threads);
     byte[][] te = decodeAll(test, "test", threads);
     return new U8Images(3, 32, 32, tr, train.labelArray(), te, test.labelArray(), train.classes,

@@ -2,11 +2,14 @@ package tailor.datasets.internal;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import tailor.api.TailorException;
 
 /** Image decoding (JPEG, PNG through ImageIO) and bilinear crop-and-resize. */
@@ -17,20 +20,40 @@ final class Images {
   record Rgb(int width, int height, int[] pixels) {}
 
   /**
-   * Decodes a file; an unreadable file is a user error naming it and its record.
+   * Decodes a file; an unreadable file is a user error naming it and its record, and so is a
+   * damaged one the decoder reads only in part (a truncated JPEG: ImageIO fills the missing
+   * pixels and only warns, so every warning is taken as an error).
    *
    * @param what e.g. "record 4,042 of train"
    */
   static Rgb decode(Path file, String what) {
-    BufferedImage img;
-    try (InputStream in = Files.newInputStream(file)) {
-      img = ImageIO.read(in);
+    BufferedImage img = null;
+    List<String> warnings = new ArrayList<>();
+    try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+      Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+      if (readers != null && readers.hasNext()) {
+        ImageReader reader = readers.next();
+        try {
+          reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+          reader.setInput(in, true, true);
+          img = reader.read(0);
+        } finally {
+          reader.dispose();
+        }
+      }
     } catch (IOException | RuntimeException e) {
       img = null;
+      warnings.add(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
     }
     if (img == null) {
       throw TailorException.user(String.format(Locale.ROOT,
-          "%s is not a readable image (%s); JPEG and PNG are supported", file, what));
+          "%s is not a readable image (%s%s); JPEG and PNG are supported", file, what,
+          warnings.isEmpty() ? "" : ": " + warnings.get(0)));
+    }
+    if (!warnings.isEmpty()) {
+      throw TailorException.user(String.format(Locale.ROOT, "%s is damaged (%s): the decoder "
+          + "could read it only in part (%s); replace the file or remove it", file, what,
+          warnings.get(0)));
     }
     int w = img.getWidth();
     int h = img.getHeight();
