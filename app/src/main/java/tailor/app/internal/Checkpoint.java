@@ -16,6 +16,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import tailor.api.TailorException;
 
@@ -40,11 +41,15 @@ final class Checkpoint {
   final Position position;
   /** Tensors by name: "param/...", "buffer/...", "opt/...". */
   final Map<String, double[]> tensors;
+  /** The training data's class names in label order (null in checkpoints written before them). */
+  final List<String> classes;
 
-  Checkpoint(JsonObject config, Position position, Map<String, double[]> tensors) {
+  Checkpoint(JsonObject config, Position position, Map<String, double[]> tensors,
+      List<String> classes) {
     this.config = config;
     this.position = position;
     this.tensors = tensors;
+    this.classes = classes == null ? null : List.copyOf(classes);
   }
 
   void write(Path dir) {
@@ -57,6 +62,11 @@ final class Checkpoint {
     pos.addProperty("last_loss", position.lastLoss());
     pos.addProperty("train_seconds", position.trainSeconds());
     header.add("position", pos);
+    if (classes != null) {
+      JsonArray names = new JsonArray();
+      classes.forEach(names::add);
+      header.add("classes", names);
+    }
     JsonArray index = new JsonArray();
     for (Map.Entry<String, double[]> e : tensors.entrySet()) {
       JsonObject t = new JsonObject();
@@ -153,10 +163,17 @@ final class Checkpoint {
       throw TailorException.user(f + " has bytes its index does not describe; refusing to load it");
     }
     JsonObject p = header.getAsJsonObject("position");
+    List<String> classes = null;
+    if (header.has("classes")) {
+      classes = new java.util.ArrayList<>();
+      for (JsonElement e : header.getAsJsonArray("classes")) {
+        classes.add(e.getAsString());
+      }
+    }
     return new Checkpoint(header.getAsJsonObject("config"), new Position(p.get("step").getAsLong(),
         p.get("epoch").getAsLong(), p.get("batch_in_epoch").getAsInt(),
         p.get("last_loss").getAsDouble(), p.has("train_seconds") ? p.get("train_seconds").getAsDouble() : 0),
-        tensors);
+        tensors, classes);
   }
 
   private static MessageDigest sha256() {

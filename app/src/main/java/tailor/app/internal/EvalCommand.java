@@ -67,6 +67,14 @@ final class EvalCommand {
     }
     String trainedOn = saved.get("dataset");
     try (ModelBuild b = new ModelBuild(plugins, c)) {
+      List<String> have = b.data.classNames();
+      if (ck.classes != null && !ck.classes.equals(have)) {
+        throw TailorException.user(String.format(Locale.ROOT, "%s was trained on %d classes (%s) "
+            + "but %s has %d (%s): its labels would mean other classes; evaluate on data with "
+            + "the same classes in the same order", dir, ck.classes.size(),
+            abbreviate(ck.classes), c.string("data").isEmpty() ? "the " + c.string("dataset")
+                + " data" : c.string("data"), have.size(), abbreviate(have)));
+      }
       Trainer.restoreWeights(b, ck);
       Trainer.Eval e = Trainer.evaluate(b, batch);
       if (a.flag("json")) {
@@ -90,5 +98,11 @@ final class EvalCommand {
       }
       return 0;
     }
+  }
+
+  /** The first few names of a class list, for a one-line message. */
+  private static String abbreviate(List<String> names) {
+    return names.size() <= 6 ? String.join(", ", names)
+        : String.join(", ", names.subList(0, 5)) + ", ... " + names.get(names.size() - 1);
   }
 }

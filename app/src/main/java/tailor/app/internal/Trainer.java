@@ -149,7 +149,7 @@ final class Trainer {
       t.put("buffer/" + buf.name(), buf.tensor().toArray());
     }
     optimizer.state().forEach((k, v) -> t.put("opt/" + k, v));
-    return new Checkpoint(b.config.toJson(), p, t);
+    return new Checkpoint(b.config.toJson(), p, t, b.data.classNames());
   }
 
   /** The weights as safetensors (float32, PyTorch names and layouts). */
