@@ -9,6 +9,7 @@ module tailor.app {
   requires jakarta.inject;
   requires com.google.gson;
   requires java.desktop;
+  requires jdk.unsupported; // sun.misc.Signal: SIGINT/SIGTERM stop a run with a checkpoint
 
   opens tailor.app.internal to com.google.guice;
 

@@ -142,54 +142,13 @@ final class ExperimentCommand {
       int n = p.cells().size();
       int ran = 0;
       boolean retry = a.flag("retry-failed");
-      for (int i = 0; i < n; i++) {
-        Experiment.Cell c = p.cells().get(i);
-        String tag = String.format(Locale.ROOT, "[%d/%d] %s", i + 1, n, c.id());
-        Map<String, String> chosen = Map.of();
-        if (p.probe() != null) {
-          List<Map<String, String>> points = p.probe().points(c.optimizer());
-          for (int k = 0; k < points.size(); k++) {
-            Path pd = probeDir(dir, c, points.get(k));
-            Map<String, String> ps = probeSettings(c, p, points.get(k));
-            State s = state(pd, ps, retry);
-            String ptag = String.format(Locale.ROOT, "%s probe %d/%d %s", tag, k + 1, points.size(),
-                points.get(k));
-            if (s == State.DONE || s == State.FAILED) {
-              continue;
-            }
-            out.printf(Locale.ROOT, "%s: %s%n", ptag, s == State.PARTIAL ? "resuming" : "running");
-            out.flush();
-            Outcome o = runCell(c, p, "probe of " + c.id(), ps, pd, data, threads, backend,
-                s == State.PARTIAL);
-            ran++;
-            out.printf(Locale.ROOT, "%s: %s (%.0f s)%n", ptag, o.message(), o.wallSeconds());
-          }
-          List<Scored> scored = scored(dir, c, p);
-          chosen = points.isEmpty() ? Map.of() : choose(scored);
-          if (chosen == null) {
-            boolean pending = scored.stream().anyMatch(x -> !x.current());
-            out.printf(Locale.ROOT, "%s: %s (see %s), the cell is not run%n", tag, pending
-                ? "a probe has not finished" : "no probe trained",
-                dir.resolve("probes").resolve(c.group()));
-            report.write();
-            continue;
-          }
-        }
-        Path rd = runs.resolve(c.id());
-        Map<String, String> cs = new LinkedHashMap<>(settings(c, p));
-        cs.putAll(chosen);
-        State s = state(rd, cs, retry);
-        if (s == State.DONE || s == State.FAILED) {
-          out.printf(Locale.ROOT, "%s: %s, not run again%n", tag, s == State.DONE ? "finished" : "failed");
-          continue;
-        }
-        out.printf(Locale.ROOT, "%s: %s%s%n", tag, s == State.PARTIAL ? "resuming" : "running",
-            chosen.isEmpty() ? "" : " at the probed " + chosen);
-        out.flush();
-        Outcome o = runCell(c, p, c.id(), cs, rd, data, threads, backend, s == State.PARTIAL);
-        ran++;
-        out.printf(Locale.ROOT, "%s: %s (%.0f s)%n", tag, o.message(), o.wallSeconds());
+      try {
+        ran = runGrid(p, dir, runs, data, threads, backend, retry, report, out);
+      } catch (Stopped s) {
         report.write();
+        err.printf(Locale.ROOT, "tailor experiment: stopped by a signal in %s (its checkpoint is "
+            + "written); start the same command again to resume the grid%n", s.run);
+        return s.code;
       }
       if (ran == 0) {
         report.write(); // after a run, the loop has written it
@@ -200,6 +159,63 @@ final class ExperimentCommand {
     } catch (IOException e) {
       throw TailorException.resource("cannot lock " + dir.resolve(".lock") + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Runs what is left of the grid (probes, then each cell); returns how many runs it ran. */
+  private int runGrid(Experiment.Preset p, Path dir, Path runs, String data, long threads,
+      String backend, boolean retry, ExperimentReport report, PrintStream out) {
+    int n = p.cells().size();
+    int ran = 0;
+    for (int i = 0; i < n; i++) {
+      Experiment.Cell c = p.cells().get(i);
+      String tag = String.format(Locale.ROOT, "[%d/%d] %s", i + 1, n, c.id());
+      Map<String, String> chosen = Map.of();
+      if (p.probe() != null) {
+        List<Map<String, String>> points = p.probe().points(c.optimizer());
+        for (int k = 0; k < points.size(); k++) {
+          Path pd = probeDir(dir, c, points.get(k));
+          Map<String, String> ps = probeSettings(c, p, points.get(k));
+          State s = state(pd, ps, retry);
+          String ptag = String.format(Locale.ROOT, "%s probe %d/%d %s", tag, k + 1, points.size(),
+              points.get(k));
+          if (s == State.DONE || s == State.FAILED) {
+            continue;
+          }
+          out.printf(Locale.ROOT, "%s: %s%n", ptag, s == State.PARTIAL ? "resuming" : "running");
+          out.flush();
+          Outcome o = runCell(c, p, "probe of " + c.id(), ps, pd, data, threads, backend,
+              s == State.PARTIAL);
+          ran++;
+          out.printf(Locale.ROOT, "%s: %s (%.0f s)%n", ptag, o.message(), o.wallSeconds());
+        }
+        List<Scored> scored = scored(dir, c, p);
+        chosen = points.isEmpty() ? Map.of() : choose(scored);
+        if (chosen == null) {
+          boolean pending = scored.stream().anyMatch(x -> !x.current());
+          out.printf(Locale.ROOT, "%s: %s (see %s), the cell is not run%n", tag, pending
+              ? "a probe has not finished" : "no probe trained",
+              dir.resolve("probes").resolve(c.group()));
+          report.write();
+          continue;
+        }
+      }
+      Path rd = runs.resolve(c.id());
+      Map<String, String> cs = new LinkedHashMap<>(settings(c, p));
+      cs.putAll(chosen);
+      State s = state(rd, cs, retry);
+      if (s == State.DONE || s == State.FAILED) {
+        out.printf(Locale.ROOT, "%s: %s, not run again%n", tag, s == State.DONE ? "finished" : "failed");
+        continue;
+      }
+      out.printf(Locale.ROOT, "%s: %s%s%n", tag, s == State.PARTIAL ? "resuming" : "running",
+          chosen.isEmpty() ? "" : " at the probed " + chosen);
+      out.flush();
+      Outcome o = runCell(c, p, c.id(), cs, rd, data, threads, backend, s == State.PARTIAL);
+      ran++;
+      out.printf(Locale.ROOT, "%s: %s (%.0f s)%n", tag, o.message(), o.wallSeconds());
+      report.write();
+    }
+    return ran;
   }
 
   /** The folder's lock, or null when another process (or this one) holds it. */
@@ -294,6 +310,18 @@ final class ExperimentCommand {
 
   record Outcome(String message, double wallSeconds) {}
 
+  /** A run stopped by a signal (its checkpoint written): the grid stops and says so. */
+  static final class Stopped extends RuntimeException {
+    final int code;
+    final Path run;
+
+    Stopped(int code, Path run) {
+      super(null, null, false, false);
+      this.code = code;
+      this.run = run;
+    }
+  }
+
   private Outcome runCell(Experiment.Cell c, Experiment.Preset p, String id, Map<String, String> s,
       Path rd, String data, long threads, String backend, boolean resume) {
     if (!resume && Files.exists(rd)) {
@@ -333,11 +361,18 @@ final class ExperimentCommand {
       log.println("tailor train " + String.join(" ", tokens));
       try {
         int rc = train.get().run(tokens, log, log);
+        if (rc == 130 || rc == 143) {
+          // stopped by SIGINT/SIGTERM with a checkpoint: not a failure; the grid stops too
+          throw new Stopped(rc, rd);
+        }
         if (rc != 0) {
           error = "tailor train exited with code " + rc;
         }
       } catch (TailorException e) {
         error = e.getMessage();
+      } catch (Stopped e) {
+        log.println("stopped by a signal; resumes from its checkpoint");
+        throw e;
       } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
         error = "internal error: " + e;
         ByteArrayOutputStream trace = new ByteArrayOutputStream();

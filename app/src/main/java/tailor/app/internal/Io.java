@@ -40,11 +40,18 @@ final class Io {
         // not a POSIX file system: keep the default
       }
       writer.write(tmp);
+      // the bytes reach the disk before the rename makes them the file, and the rename reaches
+      // it before this returns: a power cut leaves the old file or the new one, never a torn one
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+          java.nio.file.StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
       try {
         Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
       }
+      syncFolder(dir);
     } catch (IOException e) {
       throw TailorException.resource("cannot write " + target + ": " + e.getMessage()
           + "; check that the folder exists and is writable", e);
@@ -57,5 +64,41 @@ final class Io {
         }
       }
     }
+  }
+
+  /** fsync of a folder (its entries), where the platform allows opening one; else nothing. */
+  private static void syncFolder(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir,
+        java.nio.file.StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // not every platform can open a folder (Windows): the rename is still atomic there
+    }
+  }
+
+  /**
+   * Removes the temporary files a killed {@link #writeAtomically} left in a folder ({@code
+   * .<name>*.tmp}); returns how many.
+   */
+  static int removeStaleTemporaries(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    int n = 0;
+    try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.toList()) {
+        String name = p.getFileName().toString();
+        if (name.startsWith(".") && name.endsWith(".tmp") && Files.isRegularFile(p)) {
+          Files.deleteIfExists(p);
+          n++;
+        }
+      }
+    } catch (IOException e) {
+      throw TailorException.resource("cannot clean " + dir + ": " + e.getMessage(), e);
+    }
+    return n;
   }
 }

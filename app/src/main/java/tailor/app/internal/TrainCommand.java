@@ -135,6 +135,11 @@ final class TrainCommand {
     layers.add(RunConfig.trainDefaults());
     Checkpoint resumed = null;
     if (line.resume() != null) {
+      if (stoppedBeforeFirstCheckpoint(line.resume())) {
+        throw TailorException.user(line.resume() + " holds a run that stopped before its first "
+            + "checkpoint (" + Checkpoint.FILE + "), so there is nothing to resume; start it again "
+            + "with the same command without --resume: it reuses " + line.resume());
+      }
       resumed = Checkpoint.read(line.resume());
       Map<String, String> saved = values(resumed.config);
       saved.remove("stop_after"); // an interruption point applies to the run that set it
@@ -152,6 +157,10 @@ final class TrainCommand {
       requireSameRun(resumed, c, line.resume());
     }
     Path dir = outputFolder(c, line.resume());
+    if (resumed == null && stoppedBeforeFirstCheckpoint(dir)) {
+      out.printf(Locale.ROOT, "tailor train: %s holds a run that stopped before its first "
+          + "checkpoint; starting it again there%n", dir);
+    }
     OptimizerProvider provider = plugins.optimizer(c.string("optimizer"), c.source("optimizer"));
     try (ModelBuild b = new ModelBuild(plugins, c)) {
       Optimizer optimizer = provider.create(optimizerSettings(c, b.data.size(
@@ -175,7 +184,8 @@ final class TrainCommand {
               "; resuming at step %d", start.step()));
       out.printf(Locale.ROOT, "  results in %s%n", dir);
       Trainer.Outcome o;
-      try (Metrics metrics = new Metrics(dir, resumed != null, start.step())) {
+      try (Metrics metrics = new Metrics(dir, resumed != null, start.step());
+          Interruption signals = Interruption.install()) {
         try {
           o = trainer.run(start, metrics);
         } finally {
@@ -210,7 +220,12 @@ final class TrainCommand {
       summary.addProperty("activation", b.activation.toString());
       Io.writeAtomically(dir.resolve("summary.json"),
           tmp -> Files.writeString(tmp, Io.GSON.toJson(summary)));
-      if (o.stoppedEarly()) {
+      if (o.signal() != null) {
+        err.printf(Locale.ROOT, "tailor train: stopped by SIG%s after step %d of %d with a "
+            + "checkpoint; continue with: tailor train --resume %s%n", o.signal(), o.steps(),
+            trainer.totalSteps(), dir);
+        return Interruption.exitCode(o.signal());
+      } else if (o.stoppedEarly()) {
         out.printf(Locale.ROOT, "stopped after step %d of %d (--stop-after); continue with: tailor train --resume %s%n",
             o.steps(), trainer.totalSteps(), dir);
       } else {
@@ -283,7 +298,9 @@ final class TrainCommand {
       }
     }
     boolean same = resume != null && dir.toAbsolutePath().normalize().equals(resume.toAbsolutePath().normalize());
-    if (!same && (Files.exists(dir.resolve(Checkpoint.FILE)) || Files.exists(dir.resolve("metrics.jsonl")))) {
+    // A folder with a checkpoint (or a finished run) holds work to continue; one with metrics but
+    // neither holds a run that stopped before its first checkpoint: it starts again there.
+    if (!same && (Files.exists(dir.resolve(Checkpoint.FILE)) || Files.exists(dir.resolve("summary.json")))) {
       throw TailorException.user(dir + " already holds a training run; continue it with --resume " + dir
           + ", or choose another --out (nothing there was changed)");
     }
@@ -292,7 +309,14 @@ final class TrainCommand {
     } catch (IOException e) {
       throw TailorException.user("cannot create the output folder " + dir + ": " + e.getMessage());
     }
+    Io.removeStaleTemporaries(dir); // what a killed checkpoint or metrics write left
     return dir;
+  }
+
+  /** Whether a folder holds a run that stopped before it wrote its first checkpoint. */
+  static boolean stoppedBeforeFirstCheckpoint(Path dir) {
+    return !Files.exists(dir.resolve(Checkpoint.FILE)) && !Files.exists(dir.resolve("summary.json"))
+        && (Files.exists(dir.resolve("metrics.jsonl")) || Files.exists(dir.resolve("config.json")));
   }
 
   /**

@@ -29,8 +29,9 @@ final class Trainer {
   record Eval(double loss, double top1, double top5, int examples) {}
 
   /** What a run ended with. */
+  /** @param signal the signal that stopped the run early ("INT", "TERM"), or null */
   record Outcome(long steps, double lastLoss, Eval eval, double trainSeconds, double imagesPerSecond,
-      boolean stoppedEarly) {}
+      boolean stoppedEarly, String signal) {}
 
   private final ModelBuild b;
   private final Optimizer optimizer;
@@ -207,6 +208,7 @@ final class Trainer {
     Eval eval = null;
     long evalStep = -1;
     boolean stopped = false;
+    String signal = null;
     progress.start(step, total, perEpoch);
     OptimizerStep stepper = new OptimizerStep(s, net, optimizer, host, seed);
     outer:
@@ -265,7 +267,8 @@ final class Trainer {
           }
           Checkpoint.Position pos = new Checkpoint.Position(step, epoch, inEpoch, loss,
               start.trainSeconds() + trainNanos / 1e9);
-          boolean stopNow = stopAfter > 0 && step >= stopAfter && step < total;
+          signal = step < total ? Interruption.requested() : null;
+          boolean stopNow = (stopAfter > 0 && step >= stopAfter && step < total) || signal != null;
           if (step % ckEvery == 0 || step == total || stopNow) {
             checkpoint(pos).write(out);
             lastCheckpoint = step;
@@ -287,7 +290,7 @@ final class Trainer {
       eval = evaluate(b, evalBatch());
     }
     double rate = imagesSeen > 0 ? imagesSeen / secs : Double.NaN;
-    return new Outcome(step, lastGood, eval, start.trainSeconds() + secs, rate, stopped);
+    return new Outcome(step, lastGood, eval, start.trainSeconds() + secs, rate, stopped, signal);
   }
 
   private TailorException diverged(long step, long epoch, double loss, double lastGood,
