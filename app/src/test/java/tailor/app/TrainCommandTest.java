@@ -232,9 +232,13 @@ class TrainCommandTest {
     assertEquals(2, r.code());
     String err = r.err().strip();
     assertTrue(err.startsWith("tailor: training diverged at step "), err);
-    assertTrue(err.contains("Hint: lower the learning rate (now 20.0"), err);
+    assertTrue(err.contains("no checkpoint had been written yet (--checkpoint-every 500). Hint: "
+        + "start it again with a lower learning rate (now 20.0, e.g. --lr 6.67; the same --out works)"), err);
     assertEquals(1, err.lines().count(), err);
     assertTrue(Files.exists(tmp.resolve("d/metrics.csv")));
+    // the hint can be followed: the same folder, a lower rate
+    CliTest.Run again = train(tmp.resolve("d"), "--epochs", "1", "--lr", "0.005");
+    assertEquals(0, again.code(), again.err());
   }
 
   @Test

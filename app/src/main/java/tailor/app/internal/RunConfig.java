@@ -65,6 +65,7 @@ public final class RunConfig {
       new Key("checkpoint_every", 500L, "write a checkpoint every N steps (and at the end)"),
       new Key("log_every", 10L, "write a training metrics row every N steps"),
       new Key("stop_after", 0L, "stop (with a checkpoint) after N steps, to continue later with --resume"),
+      new Key("divergence_factor", 10.0, "stop as diverged when a step's loss exceeds this many times the median of the last 50 (after the warm-up; 0: only NaN or infinity)"),
       new Key("out", "", "output folder (default runs/<time>-<dataset>-<model><depth>)"));
 
   /** Shorthand flags that address the chosen optimizer's settings. */
@@ -322,8 +323,19 @@ public final class RunConfig {
   }
 
   /** The values and their sources as JSON (written next to the results). */
+  /** Settings changed when the run was resumed: {step, key, from, to} objects, in order. */
+  private com.google.gson.JsonArray changesOnResume = new com.google.gson.JsonArray();
+
+  /** The record of changes on resume (carried from the checkpoint, plus this resume's). */
+  void changesOnResume(com.google.gson.JsonArray changes) {
+    this.changesOnResume = changes.deepCopy();
+  }
+
   public JsonObject toJson() {
     JsonObject o = new JsonObject();
+    if (!changesOnResume.isEmpty()) {
+      o.add("changes_on_resume", changesOnResume.deepCopy());
+    }
     JsonObject v = new JsonObject();
     JsonObject s = new JsonObject();
     values.forEach((k, x) -> {
@@ -350,7 +362,18 @@ public final class RunConfig {
 
   /** Keys a resumed run may change: where and how it runs, not what it computes. */
   static final java.util.Set<String> RESUMABLE = java.util.Set.of("out", "data", "threads",
-      "loader_threads", "eval_every", "checkpoint_every", "log_every", "stop_after");
+      "loader_threads", "eval_every", "checkpoint_every", "log_every", "stop_after",
+      "divergence_factor");
+
+  /** The default of a run key (null: not a run key, e.g. an optimizer's). */
+  static Object defaultOf(String key) {
+    for (Key k : KEYS) {
+      if (k.name().equals(key)) {
+        return k.def();
+      }
+    }
+    return null;
+  }
 
   /** Every key a user can set, for help and messages. */
   static Collection<String> runKeys() {

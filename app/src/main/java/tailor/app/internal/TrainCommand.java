@@ -155,6 +155,7 @@ final class TrainCommand {
     RunConfig c = RunConfig.resolve(name -> plugins.optimizer(name, "--optimizer").defaults(), layers);
     if (resumed != null) {
       requireSameRun(resumed, c, line.resume());
+      c.changesOnResume(changesOnResume(resumed, c));
     }
     Path dir = outputFolder(c, line.resume());
     if (resumed == null && stoppedBeforeFirstCheckpoint(dir)) {
@@ -254,13 +255,18 @@ final class TrainCommand {
   /** A resumed run must compute the same thing: only where/how-it-runs keys may change. */
   static void requireSameRun(Checkpoint ck, RunConfig c, Path dir) {
     Map<String, String> saved = values(ck.config);
+    String rate = learningRateKey(c);
     for (Map.Entry<String, Object> e : c.values().entrySet()) {
       String k = e.getKey();
-      if (RunConfig.RESUMABLE.contains(k)) {
-        continue;
+      if (RunConfig.RESUMABLE.contains(k) || k.equals(rate)) {
+        continue; // the learning rate may change (after a divergence): recorded in config.json
       }
       String before = saved.get(k);
       String now = e.getValue().toString();
+      Object def = RunConfig.defaultOf(k);
+      if (before == null && def != null && sameValue(def.toString(), now)) {
+        continue; // a key newer than the checkpoint, at its default: the same run
+      }
       if (before == null || !sameValue(before, now)) {
         throw TailorException.user(String.format(Locale.ROOT,
             "the checkpoint in %s was written with %s = %s, but this run has %s = %s (from %s); a "
@@ -269,6 +275,33 @@ final class TrainCommand {
             String.join(", ", new java.util.TreeSet<>(RunConfig.RESUMABLE))));
       }
     }
+  }
+
+  /** The key of the run's optimizer's learning rate. */
+  static String learningRateKey(RunConfig c) {
+    return "optimizer." + c.string("optimizer") + ".learning_rate";
+  }
+
+  /**
+   * The checkpoint's record of changes on resume, plus this resume's change of the learning
+   * rate, if any ({step, key, from, to}).
+   */
+  static com.google.gson.JsonArray changesOnResume(Checkpoint ck, RunConfig c) {
+    com.google.gson.JsonArray changes = ck.config.has("changes_on_resume")
+        ? ck.config.getAsJsonArray("changes_on_resume").deepCopy() : new com.google.gson.JsonArray();
+    String k = learningRateKey(c);
+    String before = values(ck.config).get(k);
+    String now = String.valueOf(c.values().get(k));
+    if (before != null && !sameValue(before, now)) {
+      JsonObject ch = new JsonObject();
+      ch.addProperty("step", ck.position.step());
+      ch.addProperty("key", k);
+      ch.addProperty("from", before);
+      ch.addProperty("to", now);
+      ch.addProperty("source", c.source(k));
+      changes.add(ch);
+    }
+    return changes;
   }
 
   private static boolean sameValue(String a, String b) {

@@ -211,6 +211,10 @@ final class Trainer {
     String signal = null;
     progress.start(step, total, perEpoch);
     OptimizerStep stepper = new OptimizerStep(s, net, optimizer, host, seed);
+    Object warmup = b.config.optimizerSettings().get("warmup");
+    LossBand band = new LossBand(c.number("divergence_factor"), step + LossBand.WINDOW,
+        warmup instanceof Number w ? (long) Math.ceil(w.doubleValue() * total) : 0);
+    boolean checkpointDue = false;
     outer:
     while (step < total) {
       try (BatchStream stream = new BatchStream(data, Split.TRAIN, batch, true, seed, epoch, inEpoch,
@@ -223,9 +227,10 @@ final class Trainer {
           OptimizerStep.Result r = stepper.run(step, x, labels, smoothing);
           s.release(x);
           double loss = r.loss();
-          if (!Double.isFinite(loss)) {
+          String outside = band.check(step, loss);
+          if (outside != null) {
             progress.finish();
-            throw diverged(step, epoch, loss, lastGood, lastCheckpoint, metrics);
+            throw diverged(step, epoch, outside, lastGood, lastCheckpoint, metrics);
           }
           double[] z = r.logits();
           windowCorrect += correct(z, labels, classes, 1);
@@ -269,9 +274,13 @@ final class Trainer {
               start.trainSeconds() + trainNanos / 1e9);
           signal = step < total ? Interruption.requested() : null;
           boolean stopNow = (stopAfter > 0 && step >= stopAfter && step < total) || signal != null;
-          if (step % ckEvery == 0 || step == total || stopNow) {
+          checkpointDue |= step % ckEvery == 0;
+          // a checkpoint counts as good only while the loss is in its healthy band: one due
+          // while the loss is climbing waits for it to come back (or for the run's end)
+          if ((checkpointDue && band.healthy(loss)) || step == total || stopNow) {
             checkpoint(pos).write(out);
             lastCheckpoint = step;
+            checkpointDue = false;
           }
           if (stopNow) {
             stopped = true;
@@ -293,21 +302,81 @@ final class Trainer {
     return new Outcome(step, lastGood, eval, start.trainSeconds() + secs, rate, stopped, signal);
   }
 
-  private TailorException diverged(long step, long epoch, double loss, double lastGood,
+  private TailorException diverged(long step, long epoch, String why, double lastGood,
       long lastCheckpoint, Metrics metrics) {
     Map<String, Object> o = b.config.optimizerSettings();
     Object lr = o.get("learning_rate");
+    String lower = lr instanceof Double d ? String.format(Locale.ROOT, "%.3g", d / 3) : "SMALLER";
     String where = lastCheckpoint >= 0
-        ? String.format(Locale.ROOT, "the last good checkpoint (step %d) is kept in %s", lastCheckpoint,
-            out.resolve(Checkpoint.FILE))
-        : String.format(Locale.ROOT, "no checkpoint had been written yet (--checkpoint-every %d)",
-            b.config.integer("checkpoint_every"));
+        ? String.format(Locale.ROOT, "the last good checkpoint (step %d, taken while the loss was "
+            + "in its band) is kept in %s. Hint: resume from it with a lower learning rate (now "
+            + "%s): tailor train --resume %s --lr %s", lastCheckpoint, out.resolve(Checkpoint.FILE),
+            lr, out, lower)
+        : String.format(Locale.ROOT, "no checkpoint had been written yet (--checkpoint-every %d). "
+            + "Hint: start it again with a lower learning rate (now %s, e.g. --lr %s; the same "
+            + "--out works) or a longer warm-up (--warmup)", b.config.integer("checkpoint_every"),
+            lr, lower);
     TrainPlot.write(out.resolve("training.png"), "diverged: " + b.graph.describe(), metrics.rows());
     return TailorException.user(String.format(Locale.ROOT,
-        "training diverged at step %d (epoch %d): the loss is %s (last good loss %.4g); %s. "
-            + "Hint: lower the learning rate (now %s, e.g. --lr %s) or warm up longer (--warmup)",
-        step + 1, epoch + 1, Double.toString(loss), lastGood, where, lr,
-        lr instanceof Double d ? String.format(Locale.ROOT, "%.3g", d / 3) : "smaller"));
+        "training diverged at step %d (epoch %d): %s (last good loss %.4g); %s", step + 1,
+        epoch + 1, why, lastGood, where));
+  }
+
+  /**
+   * The band a step's loss must stay in: finite, and once the warm-up (and a first window) is
+   * over, at most {@code factor} times the median of the last {@link #WINDOW} step losses. A
+   * loss above {@link #HEALTHY} times that median is still inside the band but not healthy: no
+   * checkpoint is taken then.
+   */
+  static final class LossBand {
+    static final int WINDOW = 50;
+    static final double HEALTHY = 3;
+    private final double factor;
+    private final long quietUntil;
+    private final java.util.ArrayDeque<Double> recent = new java.util.ArrayDeque<>();
+
+    /**
+     * @param firstWindowEnd the step at which a full window has been seen
+     * @param warmupEnd the last warm-up step
+     */
+    LossBand(double factor, long firstWindowEnd, long warmupEnd) {
+      this.factor = factor;
+      this.quietUntil = Math.max(firstWindowEnd, warmupEnd);
+    }
+
+    /** Null when the loss of this step (0-based) is inside the band; else what is wrong. */
+    String check(long step, double loss) {
+      if (!Double.isFinite(loss)) {
+        return "the loss is " + loss;
+      }
+      if (factor > 0 && step >= quietUntil && recent.size() == WINDOW) {
+        double median = median();
+        if (loss > factor * median) {
+          return String.format(Locale.ROOT, "the loss %.4g is above %s times the median %.4g of "
+              + "the last %d steps (--divergence-factor)", loss, trim(factor), median, WINDOW);
+        }
+      }
+      recent.addLast(loss);
+      if (recent.size() > WINDOW) {
+        recent.removeFirst();
+      }
+      return null;
+    }
+
+    /** Whether a checkpoint may be taken at this loss. */
+    boolean healthy(double loss) {
+      return factor <= 0 || recent.size() < WINDOW || loss <= HEALTHY * median();
+    }
+
+    private double median() {
+      double[] v = recent.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      int n = v.length;
+      return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    }
+
+    private static String trim(double x) {
+      return x == Math.rint(x) ? Long.toString((long) x) : Double.toString(x);
+    }
   }
 
   /** Loss, top-1 and top-5 (more than 5 classes) on the whole test split, in file order. */
