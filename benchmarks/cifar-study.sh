@@ -24,6 +24,7 @@ copy_records() {
   [ -d "$from" ] || return 0
   while IFS= read -r d; do
     d=$(dirname "$d")
+    case "$d" in *.old-*) continue ;; esac # a run set aside for outdated settings
     if [ ! -f "$d/experiment.json" ] && [ ! -f "$d/failed.json" ]; then
       continue
     fi

@@ -357,14 +357,8 @@ final class ExperimentReport {
 
   /** " Not only the depth differs: ..." for the settings the two runs are given that differ. */
   private String otherDifferences(Experiment.Cell shallow, Experiment.Cell deep) {
-    Map<String, String> x = new java.util.LinkedHashMap<>(ExperimentCommand.settings(shallow, preset));
-    Map<String, String> y = new java.util.LinkedHashMap<>(ExperimentCommand.settings(deep, preset));
-    if (preset.probe() != null) { // the probed points are the runs' settings too
-      Map<String, String> cx = ExperimentCommand.chosen(dir, shallow, preset);
-      Map<String, String> cy = ExperimentCommand.chosen(dir, deep, preset);
-      x.putAll(cx == null ? Map.of() : cx);
-      y.putAll(cy == null ? Map.of() : cy);
-    }
+    Map<String, String> x = ranWith(shallow);
+    Map<String, String> y = ranWith(deep);
     java.util.Set<String> keys = new java.util.TreeSet<>(x.keySet());
     keys.addAll(y.keySet());
     keys.remove("depth");
@@ -375,6 +369,30 @@ final class ExperimentReport {
       }
     }
     return diffs.isEmpty() ? "" : " Not only the depth differs: " + String.join(", ", diffs) + ".";
+  }
+
+  /**
+   * The settings a cell's run ran with, as its folder records them (cell.json: the probed point
+   * included); where it has none yet, the preset's settings and the probed point.
+   */
+  private Map<String, String> ranWith(Experiment.Cell c) {
+    Path cellFile = dir.resolve("runs").resolve(c.id()).resolve("cell.json");
+    if (Files.isRegularFile(cellFile)) {
+      try {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        json(cellFile).getAsJsonObject("settings").entrySet()
+            .forEach(e -> m.put(e.getKey(), e.getValue().getAsString()));
+        return m;
+      } catch (IOException | RuntimeException e) {
+        // unreadable: fall back to what the preset says
+      }
+    }
+    Map<String, String> m = new java.util.LinkedHashMap<>(ExperimentCommand.settings(c, preset));
+    if (preset.probe() != null) {
+      Map<String, String> chosen = ExperimentCommand.chosen(dir, c, preset);
+      m.putAll(chosen == null ? Map.of() : chosen);
+    }
+    return m;
   }
 
   /**
