@@ -242,6 +242,27 @@ class TrainCommandTest {
   }
 
   @Test
+  void helpBrokenConfigsAndRefusedRunsAreClean(@TempDir Path tmp) throws IOException {
+    CliTest.Run help = CliTest.run("help", "train");
+    assertEquals(0, help.code());
+    assertTrue(help.out().startsWith("usage: tailor train"), help.out());
+    // train --help lists every optimizer plugin's settings too
+    assertTrue(help.out().contains("kfac: learning_rate=") && help.out().contains("damping=0.001"), help.out());
+    Path bad = tmp.resolve("bad.json");
+    Files.writeString(bad, "{\"depth\": 20,\n");
+    CliTest.Run config = CliTest.run("train", "--config", bad.toString());
+    assertEquals(2, config.code());
+    assertEquals(1, config.err().strip().lines().count(), config.err());
+    assertTrue(config.err().contains("is not valid JSON: End of input at line 2"), config.err());
+    assertFalse(config.err().contains("Exception"), config.err());
+    // a run refused before it starts leaves no empty output folder
+    Path out = tmp.resolve("never");
+    CliTest.Run refused = train(out, "--depth", "3", "--eta", "0.99");
+    assertEquals(2, refused.code());
+    assertFalse(Files.exists(out), "the refused run left " + out);
+  }
+
+  @Test
   void badInputIsOneLineWithExitCode2(@TempDir Path tmp) {
     String[][] cases = {
         {"--method", "tat", "--model", "resnet", "--depth", "18", "--norm", "batch"},

@@ -57,6 +57,11 @@ public final class Cli {
       List<java.nio.file.Path> folders = PluginLayers.folders(System.getProperty("tailor.home"),
           System.getenv("TAILOR_PLUGIN_PATH"), pluginPath);
       java.util.function.Supplier<Injector> injector = () -> injector(folders, err);
+      if (args.size() >= 2 && args.get(0).equals("help") && COMMANDS.contains(args.get(1))
+          && !args.get(1).equals("help")) {
+        // tailor help train = tailor train --help
+        args = new java.util.ArrayList<>(List.of(args.get(1), "--help"));
+      }
       if (args.isEmpty() || args.get(0).equals("help") || args.get(0).equals("--help")
           || args.get(0).equals("-h")) {
         out.println(USAGE);

@@ -232,7 +232,10 @@ public final class RunConfig {
     try {
       root = JsonParser.parseString(text);
     } catch (RuntimeException e) {
-      throw TailorException.user("--config " + path + " is not valid JSON: " + e.getMessage()
+      // the parser's message, without the exception class names it wraps in
+      String why = String.valueOf(e.getMessage()).replaceAll("^([a-z]+\\.)+[A-Za-z]+(Exception|Error): ", "")
+          .lines().findFirst().orElse("");
+      throw TailorException.user("--config " + path + " is not valid JSON: " + why
           + "; expected an object such as {\"depth\": 30, \"optimizer\": {\"sgd\": {\"momentum\": 0.9}}}");
     }
     if (!root.isJsonObject()) {

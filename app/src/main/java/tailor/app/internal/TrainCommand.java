@@ -53,6 +53,20 @@ final class TrainCommand {
     return b.toString();
   }
 
+  /** Every optimizer plugin's settings with their defaults (--set optimizer.NAME.KEY=V). */
+  static String optimizerUsage(PluginCatalog plugins) {
+    StringBuilder b = new StringBuilder("\noptimizer settings (--set optimizer.<name>.<key>=value; "
+        + "--optimizer chooses the plugin):\n");
+    for (String name : plugins.optimizerNames()) {
+      OptimizerProvider p = plugins.optimizer(name, "--help");
+      b.append("  ").append(name).append(": ");
+      List<String> kv = new ArrayList<>();
+      p.defaults().forEach((k, v) -> kv.add(k + "=" + v));
+      b.append(String.join(", ", kv)).append('\n');
+    }
+    return b.toString().stripTrailing();
+  }
+
   /** Parsed command line: flag layer, config file, resume folder, quiet. */
   record Line(Map<String, String> values, Path config, Path resume, boolean quiet, boolean help) {}
 
@@ -129,6 +143,7 @@ final class TrainCommand {
     Line line = parse(tokens, List.of());
     if (line.help()) {
       out.println(usage());
+      out.println(optimizerUsage(plugins));
       return 0;
     }
     List<RunConfig.Layer> layers = new ArrayList<>();
@@ -162,6 +177,27 @@ final class TrainCommand {
       out.printf(Locale.ROOT, "tailor train: %s holds a run that stopped before its first "
           + "checkpoint; starting it again there%n", dir);
     }
+    try {
+      return train(line, c, resumed, dir, out, err);
+    } catch (TailorException e) {
+      removeIfEmpty(dir); // a run refused before it wrote anything leaves no empty folder
+      throw e;
+    }
+  }
+
+  /** Deletes a folder that holds nothing (best effort). */
+  private static void removeIfEmpty(Path dir) {
+    try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+      if (s.findAny().isEmpty()) {
+        Files.deleteIfExists(dir);
+      }
+    } catch (IOException e) {
+      // leave it
+    }
+  }
+
+  private int train(Line line, RunConfig c, Checkpoint resumed, Path dir, PrintStream out,
+      PrintStream err) {
     OptimizerProvider provider = plugins.optimizer(c.string("optimizer"), c.source("optimizer"));
     try (ModelBuild b = new ModelBuild(plugins, c)) {
       Optimizer optimizer = provider.create(optimizerSettings(c, b.data.size(
