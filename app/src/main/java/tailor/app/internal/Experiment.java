@@ -259,7 +259,7 @@ final class Experiment {
     base.put("optimizer.kfac.learning_rate", "0.0003");
     base.put("optimizer.sgd.learning_rate", "0.01");
     Probe probe = new Probe(0.1, ordered("steps", "200", "epochs", "0", "warmup_epochs", "0"),
-        Map.of("optimizer.kfac.learning_rate", List.of("0.0001", "0.0003", "0.001"),
+        Map.of("optimizer.kfac.learning_rate", List.of("0.00003", "0.0001", "0.0003", "0.001"),
             "optimizer.sgd.learning_rate", List.of("0.0003", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3")));
     List<Cell> cells = new ArrayList<>();
     add(cells, TAT90, v20, "sgd");

@@ -510,8 +510,7 @@ final class ExperimentReport {
   static String verdict(double a, double b, double noisePoints) {
     double d = 100 * (a - b);
     if (!(Math.abs(d) >= noisePoints)) {
-      return String.format(Locale.ROOT, "Inconclusive here (within the %.1f-point noise).",
-          noisePoints);
+      return "Inconclusive here (within the " + points(noisePoints) + "-point noise).";
     }
     return d > 0 ? "Agrees with the paper." : "Disagrees with the paper at this scale.";
   }
@@ -529,10 +528,16 @@ final class ExperimentReport {
       return "The vanilla network is ahead.";
     }
     if (d >= -noisePoints) {
-      return String.format(Locale.ROOT, "Level within the %.1f-point noise.", noisePoints);
+      return "Level within the " + points(noisePoints) + "-point noise.";
     }
-    return String.format(Locale.ROOT, "A gap of %.1f points beyond the %.1f-point noise.", -d,
-        noisePoints);
+    return String.format(Locale.ROOT, "A gap of %.1f points beyond the %s-point noise.", -d,
+        points(noisePoints));
+  }
+
+  /** A noise in points as the verdicts print it: two decimals at most, at least one (1.0, 1.65). */
+  static String points(double p) {
+    String s = String.format(Locale.ROOT, "%.2f", p);
+    return s.endsWith("0") ? s.substring(0, s.length() - 1) : s;
   }
 
   /** The verdict on the claim that {@code deep} is not worse than {@code shallow}. */
@@ -542,8 +547,7 @@ final class ExperimentReport {
       return "Agrees with the paper (better with depth).";
     }
     if (d >= -noisePoints) {
-      return String.format(Locale.ROOT, "Agrees with the paper (no loss beyond the %.1f-point "
-          + "noise).", noisePoints);
+      return "Agrees with the paper (no loss beyond the " + points(noisePoints) + "-point noise).";
     }
     return "Disagrees with the paper at this scale (worse with depth).";
   }
