@@ -213,7 +213,8 @@ final class Trainer {
     OptimizerStep stepper = new OptimizerStep(s, net, optimizer, host, seed);
     Object warmup = b.config.optimizerSettings().get("warmup");
     LossBand band = new LossBand(c.number("divergence_factor"), step + LossBand.WINDOW,
-        warmup instanceof Number w ? (long) Math.ceil(w.doubleValue() * total) : 0);
+        warmup instanceof Number w ? (long) Math.ceil(w.doubleValue() * total) : 0,
+        Math.log(Math.max(2, classes)));
     boolean checkpointDue = false;
     outer:
     while (step < total) {
@@ -332,6 +333,7 @@ final class Trainer {
     static final int WINDOW = 50;
     static final double HEALTHY = 3;
     private final double factor;
+    private final double floor;
     private final long quietUntil;
     private final java.util.ArrayDeque<Double> recent = new java.util.ArrayDeque<>();
 
@@ -340,6 +342,15 @@ final class Trainer {
      * @param warmupEnd the last warm-up step
      */
     LossBand(double factor, long firstWindowEnd, long warmupEnd) {
+      this(factor, firstWindowEnd, warmupEnd, 0);
+    }
+
+    /**
+     * @param floor the band's scale never goes below this (the loss at chance, ln classes): a
+     *     converged run's tiny median must not make a loss of 0.2 a divergence
+     */
+    LossBand(double factor, long firstWindowEnd, long warmupEnd, double floor) {
+      this.floor = floor;
       this.factor = factor;
       this.quietUntil = Math.max(firstWindowEnd, warmupEnd);
     }
@@ -351,7 +362,7 @@ final class Trainer {
       }
       if (factor > 0 && step >= quietUntil && recent.size() == WINDOW) {
         double median = median();
-        if (loss > factor * median) {
+        if (loss > factor * Math.max(median, floor)) {
           return String.format(Locale.ROOT, "the loss %.4g is above %s times the median %.4g of "
               + "the last %d steps (--divergence-factor)", loss, trim(factor), median, WINDOW);
         }
@@ -365,7 +376,7 @@ final class Trainer {
 
     /** Whether a checkpoint may be taken at this loss. */
     boolean healthy(double loss) {
-      return factor <= 0 || recent.size() < WINDOW || loss <= HEALTHY * median();
+      return factor <= 0 || recent.size() < WINDOW || loss <= HEALTHY * Math.max(median(), floor);
     }
 
     private double median() {

@@ -35,6 +35,13 @@ class DivergenceTest {
         + "last 50 steps"), why);
     assertTrue(band.healthy(5.9));
     assertFalse(band.healthy(6.1), "above 3 x the median: no checkpoint");
+    // a converged run (median 0.016) may wobble to 0.2: the scale never drops below chance
+    Trainer.LossBand low = new Trainer.LossBand(10, 50, 0, Math.log(10));
+    for (int step = 0; step < 50; step++) {
+      assertNull(low.check(step, 0.016));
+    }
+    assertNull(low.check(50, 0.2), "0.2 is no divergence");
+    assertTrue(low.check(51, 30.0) != null, "above 10 x ln 10");
     Trainer.LossBand off = new Trainer.LossBand(0, 50, 0);
     for (int step = 0; step < 60; step++) {
       assertNull(off.check(step, 2.0));
