@@ -41,18 +41,15 @@ final class Fixtures {
 
   /** A PNG (lossless) of size w x h with the fixture pattern of {@code image}. */
   static void png(Path file, int image, int w, int h) throws IOException {
-    Files.createDirectories(file.getParent());
-    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        img.setRGB(x, y, (pixel(image, 0, y, x) << 16) | (pixel(image, 1, y, x) << 8) | pixel(image, 2, y, x));
-      }
-    }
-    ImageIO.write(img, "png", file.toFile());
+    write(file, image, w, h, "png");
   }
 
   /** A JPEG (lossy, default quality) of size w x h with the fixture pattern of {@code image}. */
   static void jpeg(Path file, int image, int w, int h) throws IOException {
+    write(file, image, w, h, "jpg");
+  }
+
+  private static void write(Path file, int image, int w, int h, String format) throws IOException {
     Files.createDirectories(file.getParent());
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < h; y++) {
@@ -60,8 +57,8 @@ final class Fixtures {
         img.setRGB(x, y, (pixel(image, 0, y, x) << 16) | (pixel(image, 1, y, x) << 8) | pixel(image, 2, y, x));
       }
     }
-    if (!ImageIO.write(img, "jpg", file.toFile())) {
-      throw new IOException("no JPEG writer");
+    if (!ImageIO.write(img, format, file.toFile())) {
+      throw new IOException("no " + format + " writer");
     }
   }
 

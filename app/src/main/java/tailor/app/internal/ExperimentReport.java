@@ -272,6 +272,7 @@ final class ExperimentReport {
   /** The paper's comparisons, measured where both runs finished. */
   List<String> claims(Map<String, Result> results) {
     List<String> out = new ArrayList<>();
+    double noise = noise(results).points(); // one spread for every claim
     Experiment.Method tat = Experiment.TAT90;
     for (Experiment.Arch a : preset.archs()) {
       if (!a.id().startsWith("vanilla") && !a.id().startsWith("mlp")) {
@@ -281,7 +282,7 @@ final class ExperimentReport {
         String d = diff(results, preset.cell(tat, a, o), preset.cell(Experiment.EOC, a, o));
         if (d != null) {
           out.add(String.format(Locale.ROOT, "TAT beats EOC (%s, %s): TAT %s. %s", a.label(),
-              optimizerLabel(o), d, verdict(results, preset.cell(tat, a, o), preset.cell(Experiment.EOC, a, o))));
+              optimizerLabel(o), d, verdict(results, preset.cell(tat, a, o), preset.cell(Experiment.EOC, a, o), noise)));
         }
       }
     }
@@ -292,7 +293,7 @@ final class ExperimentReport {
         String d = diff(results, k, s);
         if (d != null) {
           out.add(String.format(Locale.ROOT, "K-FAC beats SGD (%s, %s): K-FAC %s. %s", m.label(), a.label(),
-              d, verdict(results, k, s)));
+              d, verdict(results, k, s, noise)));
         }
       }
     }
@@ -318,7 +319,7 @@ final class ExperimentReport {
           if (d != null) {
             out.add(String.format(Locale.ROOT, "Distance to the BN ResNet (%s with TAT, %s, vs %s, "
                 + "%s): %s. %s", a.label(), optimizerLabel(o), bn.label(), optimizerLabel(ob), d,
-                closeTo(mean(results, v), mean(results, r), noise(results).points())));
+                closeTo(mean(results, v), mean(results, r), noise)));
           }
         }
       }
@@ -339,7 +340,7 @@ final class ExperimentReport {
             if (d != null) {
               // the paper's claim is TAT's: the deeper vanilla network does not train worse
               String v = m != tat ? "" : " " + notWorse(mean(results, deepCell),
-                  mean(results, shallowCell), noise(results).points());
+                  mean(results, shallowCell), noise);
               out.add(String.format(Locale.ROOT, "Depth (%s, %s): %s vs %s: the deeper net %s.%s%s",
                   m.label(), optimizerLabel(o), deep.label(), shallow.label(), d, v,
                   otherDifferences(shallowCell, deepCell)));
@@ -409,8 +410,9 @@ final class ExperimentReport {
         seeds(results, a), 100 * y, seeds(results, b), 100 * (x - y));
   }
 
-  private String verdict(Map<String, Result> results, Experiment.Cell a, Experiment.Cell b) {
-    return verdict(mean(results, a), mean(results, b), noise(results).points());
+  private String verdict(Map<String, Result> results, Experiment.Cell a, Experiment.Cell b,
+      double noise) {
+    return verdict(mean(results, a), mean(results, b), noise);
   }
 
   /** The finished runs of a cell's group (its first run and seed repeats). */
