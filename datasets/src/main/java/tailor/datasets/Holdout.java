@@ -74,6 +74,11 @@ public final class Holdout implements Dataset {
   }
 
   @Override
+  public tailor.api.data.Preprocessing preprocessing() {
+    return inner.preprocessing();
+  }
+
+  @Override
   public List<Integer> exampleShape() {
     return inner.exampleShape();
   }

@@ -45,6 +45,9 @@ public final class Network {
   /** A non-trained state tensor (batch-norm running statistics), saved in checkpoints. */
   public record Buffer(String name, Tensor tensor, int[] shape) {}
 
+  /** The epsilon of every batch-norm layer: x_hat = (x - mean) / sqrt(var + eps). */
+  public static final double BN_EPS = 1e-5;
+
   private interface Op {
     Tensor apply(Tensor x, Pass pass);
   }
@@ -116,7 +119,7 @@ public final class Network {
       List<Op> ops = new ArrayList<>();
       List<Integer> shape = in;
       for (int i = 0; i < s.layers().size(); i++) {
-        Built b = compile(s.layers().get(i), shape, path + i + ".");
+        Built b = compile(s.layers().get(i), shape, LayerJson.child(path, i));
         ops.add(b.op);
         shape = b.shape;
       }
@@ -134,7 +137,7 @@ public final class Network {
       List<Integer> shape = null;
       for (int i = 0; i < w.length; i++) {
         Layer.Branch br = sum.branches().get(i);
-        Built b = compile(br.body(), in, path + "b" + i + ".");
+        Built b = compile(br.body(), in, LayerJson.branch(path, i));
         ops.add(b.op);
         w[i] = br.weight();
         shape = b.shape;
@@ -145,7 +148,7 @@ public final class Network {
       List<Op> ops = new ArrayList<>();
       List<Integer> shape = null;
       for (int i = 0; i < sum.branches().size(); i++) {
-        Built b = compile(sum.branches().get(i), in, path + "b" + i + ".");
+        Built b = compile(sum.branches().get(i), in, LayerJson.branch(path, i));
         ops.add(b.op);
         shape = b.shape;
       }
@@ -153,7 +156,7 @@ public final class Network {
       java.util.Arrays.fill(ones, 1.0);
       return new Built((x, p) -> combine(x, p, ops, ones), shape);
     }
-    String name = path.endsWith(".") ? path.substring(0, path.length() - 1) : path;
+    String name = LayerJson.name(path);
     if (layer instanceof Layer.Conv c) {
       int cin = in.get(0);
       WeightShape ws = WeightShape.conv(c.channels(), cin, c.kernel(), c.kernel());
@@ -217,7 +220,7 @@ public final class Network {
       buffers.add(new Buffer(name + ".running_var", var, new int[] {c}));
       LayerTap tap = new LayerTap(name);
       scaleShift.add(new ScaleShiftLayer(tap, parameters.size() - 2, parameters.size() - 1));
-      return new Built((x, p) -> session.batchNorm(x, gamma, beta, mean, var, bn.decay(), 1e-5,
+      return new Built((x, p) -> session.batchNorm(x, gamma, beta, mean, var, bn.decay(), BN_EPS,
           p.training, tapsEnabled ? tap : null), in);
     }
     throw new IllegalStateException("no backend rule for " + layer);

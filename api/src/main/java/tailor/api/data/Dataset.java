@@ -33,6 +33,14 @@ public interface Dataset {
   /** One line: what was loaded, from where. */
   String describe();
 
+  /**
+   * How stored examples become the floats {@link #load} writes at evaluation (what an exported
+   * model needs to be fed by other code), or null when the dataset does not describe it.
+   */
+  default Preprocessing preprocessing() {
+    return null;
+  }
+
   /** Number of floats in one example. */
   default int exampleSize() {
     int n = 1;

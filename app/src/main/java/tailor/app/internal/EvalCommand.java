@@ -26,14 +26,17 @@ final class EvalCommand {
   }
 
   static final String USAGE = String.join("\n",
-      "usage: tailor eval --checkpoint DIR [--dataset NAME] [--data DIR] [--batch N] [--threads N] [--json]",
+      "usage: tailor eval --checkpoint DIR [--dataset NAME] [--data DIR] [--batch N] [--threads N]",
+      "                   [--predictions FILE.csv] [--json]",
       "",
       "Evaluates the weights in DIR/checkpoint.tlr (the --out folder of tailor train) on the test",
-      "split of the dataset it was trained on, or of --dataset/--data (same number of classes).");
+      "split of the dataset it was trained on, or of --dataset/--data (the same classes in the same",
+      "order). --predictions writes one row per example in file order: index, label, predicted",
+      "class, and the logits logit_0 .. logit_<classes-1> (float32 values, shortest exact form).");
 
   int run(List<String> tokens, PrintStream out) {
     Args a = Args.parse(tokens, Set.of("checkpoint", "dataset", "data", "batch", "threads",
-        "loader-threads"), Set.of("json", "help"), "eval");
+        "loader-threads", "predictions"), Set.of("json", "help"), "eval");
     if (a.flag("help")) {
       out.println(USAGE);
       return 0;
@@ -58,7 +61,7 @@ final class EvalCommand {
       over.put("loader_threads", a.string("loader-threads", ""));
     }
     List<RunConfig.Layer> layers = new ArrayList<>();
-    layers.add(new RunConfig.Layer("checkpoint " + dir, saved));
+    layers.add(RunConfig.Layer.saved("checkpoint " + dir, saved, RunConfig.savedDefaults(ck.config)));
     layers.add(new RunConfig.Layer("command line", over));
     RunConfig c = RunConfig.resolve(name -> plugins.optimizer(name, "checkpoint").defaults(), layers);
     int batch = a.has("batch") ? a.integer("batch") : 256;
@@ -66,6 +69,18 @@ final class EvalCommand {
       throw TailorException.user("--batch " + batch + " must be >= 1");
     }
     String trainedOn = saved.get("dataset");
+    Path predictions = a.has("predictions") ? Path.of(a.string("predictions", "")) : null;
+    if (predictions != null) {
+      Path parent = predictions.toAbsolutePath().getParent();
+      if (parent == null || !java.nio.file.Files.isDirectory(parent)) {
+        throw TailorException.user("--predictions " + predictions + ": its folder " + parent
+            + " does not exist; create it or name a file in an existing folder");
+      }
+      if (java.nio.file.Files.isDirectory(predictions)) {
+        throw TailorException.user("--predictions " + predictions + " is a folder; name a file, "
+            + "e.g. " + predictions.resolve("predictions.csv"));
+      }
+    }
     try (ModelBuild b = new ModelBuild(plugins, c)) {
       List<String> have = b.data.classNames();
       if (ck.classes != null && !ck.classes.equals(have)) {
@@ -76,7 +91,12 @@ final class EvalCommand {
                 + " data" : c.string("data"), have.size(), abbreviate(have)));
       }
       Trainer.restoreWeights(b, ck);
-      Trainer.Eval e = Trainer.evaluate(b, batch);
+      StringBuilder rows = predictions == null ? null : header(have.size());
+      Trainer.Eval e = Trainer.evaluate(b, batch, rows == null ? null
+          : (first, labels, z, classes) -> rows(rows, first, labels, z, classes));
+      if (predictions != null) {
+        Io.writeAtomically(predictions, tmp -> java.nio.file.Files.writeString(tmp, rows));
+      }
       if (a.flag("json")) {
         JsonObject o = new JsonObject();
         o.addProperty("checkpoint", dir.toString());
@@ -97,6 +117,31 @@ final class EvalCommand {
                 : String.format(Locale.ROOT, ", top-5 %.2f%%", 100 * e.top5()));
       }
       return 0;
+    }
+  }
+
+  private static StringBuilder header(int classes) {
+    StringBuilder sb = new StringBuilder("index,label,predicted");
+    for (int k = 0; k < classes; k++) {
+      sb.append(",logit_").append(k);
+    }
+    return sb.append('\n');
+  }
+
+  /** Appends one row per example: the logits as the float32 values the network computed. */
+  private static void rows(StringBuilder sb, int first, int[] labels, double[] z, int classes) {
+    for (int e = 0; e < labels.length; e++) {
+      int best = 0;
+      for (int k = 1; k < classes; k++) {
+        if (z[e * classes + k] > z[e * classes + best]) {
+          best = k;
+        }
+      }
+      sb.append(first + e).append(',').append(labels[e]).append(',').append(best);
+      for (int k = 0; k < classes; k++) {
+        sb.append(',').append(Float.toString((float) z[e * classes + k]));
+      }
+      sb.append('\n');
     }
   }
 

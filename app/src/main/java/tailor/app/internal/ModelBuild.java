@@ -63,7 +63,7 @@ final class ModelBuild implements AutoCloseable {
     }
     String actName = c.string("activation");
     if (method.equals("eoc")) {
-      if (!c.source("activation").equals("default") && !actName.equals("relu")) {
+      if (!c.isDefault("activation") && !actName.equals("relu")) {
         throw TailorException.user("--method eoc is ReLU at the edge of chaos (Orthogonal Delta, sigma_w^2 = 2); "
             + "it takes no --activation " + actName + "; drop --activation or use --method tat");
       }

@@ -87,10 +87,51 @@ public final class RunConfig {
    * A value source in precedence order: later layers override earlier ones. A lenient layer
    * (tailor's own defaults) skips settings of optimizers the run does not use.
    */
-  record Layer(String name, Map<String, String> values, boolean lenient) {
+  record Layer(String name, Map<String, String> values, boolean lenient, java.util.Set<String> defaults) {
     Layer(String name, Map<String, String> values) {
-      this(name, values, false);
+      this(name, values, false, java.util.Set.of());
     }
+
+    Layer(String name, Map<String, String> values, boolean lenient) {
+      this(name, values, lenient, java.util.Set.of());
+    }
+
+    /**
+     * A saved configuration's values (a checkpoint's); {@code defaults} names those that were
+     * defaults when it was saved, so a check of "did the user set this" still holds.
+     */
+    static Layer saved(String name, Map<String, String> values, java.util.Set<String> defaults) {
+      return new Layer(name, values, false, java.util.Set.copyOf(defaults));
+    }
+  }
+
+  /** The source suffix of a value a saved configuration had at its default. */
+  static final String SAVED_DEFAULT = " (its default)";
+
+  /**
+   * Whether {@code key} has a default value: no layer set it, or it comes from a saved
+   * configuration in which it was a default.
+   */
+  boolean isDefault(String key) {
+    String s = sources.get(key);
+    return s != null && (s.equals("default") || s.endsWith(SAVED_DEFAULT)
+        || s.startsWith("optimizer ") && s.endsWith(" default"));
+  }
+
+  /** The keys a saved configuration (config.json, a checkpoint's) had at their defaults. */
+  static java.util.Set<String> savedDefaults(JsonObject config) {
+    java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    if (config.has("sources") && config.get("sources").isJsonObject()) {
+      for (Map.Entry<String, com.google.gson.JsonElement> e
+          : config.getAsJsonObject("sources").entrySet()) {
+        String s = e.getValue().getAsString();
+        if (s.equals("default") || s.endsWith(SAVED_DEFAULT)
+            || s.startsWith("optimizer ") && s.endsWith(" default")) {
+          out.add(e.getKey());
+        }
+      }
+    }
+    return out;
   }
 
   /**
@@ -169,7 +210,7 @@ public final class RunConfig {
           throw TailorException.user(Names.unknown("setting", e.getKey(), l.name(), c.values.keySet()));
         }
         c.values.put(key, parse(key, e.getValue(), def, l.name()));
-        c.sources.put(key, l.name());
+        c.sources.put(key, l.defaults().contains(key) ? l.name() + SAVED_DEFAULT : l.name());
       }
     }
     return c;

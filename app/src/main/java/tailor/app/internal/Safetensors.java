@@ -13,15 +13,29 @@ import java.util.Map;
 
 /**
  * Writes tensors in the safetensors format (8-byte little-endian header length, a JSON header
- * of name to dtype, shape and byte offsets, then the raw little-endian data), as float32, so
+ * of name to dtype, shape and byte offsets, then the raw little-endian data), as float32 (int64
+ * for counters), so
  * {@code safetensors.torch.load_file} gives PyTorch tensors with the same names and layouts
  * (conv weights [out, in, kh, kw], dense weights [out, in]).
  */
 final class Safetensors {
   private Safetensors() {}
 
-  /** A tensor to export. */
-  record Entry(int[] shape, double[] values) {}
+  /** A tensor to export: float32 values, or (integer) int64 ones. */
+  record Entry(int[] shape, double[] values, boolean int64) {
+    Entry(int[] shape, double[] values) {
+      this(shape, values, false);
+    }
+
+    /** A 0-dimensional int64 tensor (PyTorch's num_batches_tracked). */
+    static Entry scalarInt64(long v) {
+      return new Entry(new int[0], new double[] {v}, true);
+    }
+
+    int bytes() {
+      return (int64 ? 8 : 4) * values.length;
+    }
+  }
 
   static void write(Path file, Map<String, Entry> tensors, Map<String, String> metadata) {
     JsonObject header = new JsonObject();
@@ -31,7 +45,7 @@ final class Safetensors {
     long offset = 0;
     for (Map.Entry<String, Entry> e : tensors.entrySet()) {
       JsonObject t = new JsonObject();
-      t.addProperty("dtype", "F32");
+      t.addProperty("dtype", e.getValue().int64() ? "I64" : "F32");
       JsonArray shape = new JsonArray();
       for (int s : e.getValue().shape()) {
         shape.add(s);
@@ -39,7 +53,7 @@ final class Safetensors {
       t.add("shape", shape);
       JsonArray offsets = new JsonArray();
       offsets.add(offset);
-      offset += 4L * e.getValue().values().length;
+      offset += e.getValue().bytes();
       offsets.add(offset);
       t.add("data_offsets", offsets);
       header.add(e.getKey(), t);
@@ -58,11 +72,15 @@ final class Safetensors {
         ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         for (Entry e : tensors.values()) {
           for (double d : e.values()) {
-            if (buf.remaining() < 4) {
+            if (buf.remaining() < 8) {
               out.write(buf.array(), 0, buf.position());
               buf.clear();
             }
-            buf.putFloat((float) d);
+            if (e.int64()) {
+              buf.putLong((long) d);
+            } else {
+              buf.putFloat((float) d);
+            }
           }
         }
         out.write(buf.array(), 0, buf.position());

@@ -49,7 +49,7 @@ final class TrainCommand {
           k.def().toString().isEmpty() ? "\"\"" : k.def(), k.help()));
     }
     b.append("\noutputs in --out: config.json, metrics.csv, metrics.jsonl, training.png, checkpoint.tlr,\n");
-    b.append("model.safetensors, summary.json");
+    b.append("model.safetensors (with model.json, what rebuilds it), summary.json");
     return b.toString();
   }
 
@@ -159,7 +159,8 @@ final class TrainCommand {
       Map<String, String> saved = values(resumed.config);
       saved.remove("stop_after"); // an interruption point applies to the run that set it
       saved.remove("out"); // a resumed run writes where it resumes, unless --out says otherwise
-      layers.add(new RunConfig.Layer("checkpoint " + line.resume(), saved));
+      layers.add(RunConfig.Layer.saved("checkpoint " + line.resume(), saved,
+          RunConfig.savedDefaults(resumed.config)));
     }
     layers.add(RunConfig.environment(System.getenv()));
     if (line.config() != null) {
@@ -230,7 +231,7 @@ final class TrainCommand {
               + ", " + provider.name(), metrics.rows());
         }
       }
-      trainer.export(dir.resolve("model.safetensors"));
+      trainer.export(dir.resolve("model.safetensors"), o.steps());
       JsonObject summary = new JsonObject();
       summary.addProperty("steps", o.steps());
       summary.addProperty("total_steps", trainer.totalSteps());

@@ -153,21 +153,39 @@ final class Trainer {
     return new Checkpoint(b.config.toJson(), p, t, b.data.classNames());
   }
 
-  /** The weights as safetensors (float32, PyTorch names and layouts). */
-  void export(Path file) {
+  /**
+   * The weights as safetensors (float32, PyTorch names and layouts, batch-norm tensors as
+   * torch.nn.BatchNorm2d names them) with the model card ({@link ModelCard}) in its metadata,
+   * and the card again as {@code model.json} beside it.
+   *
+   * @param steps the training steps the weights have seen (num_batches_tracked)
+   */
+  void export(Path file, long steps) {
     Map<String, Safetensors.Entry> t = new LinkedHashMap<>();
     for (int i = 0; i < params.size(); i++) {
-      t.put(params.get(i).name(), new Safetensors.Entry(params.get(i).shape(), host[i]));
+      t.put(ModelCard.exportName(params.get(i)), new Safetensors.Entry(params.get(i).shape(), host[i]));
     }
+    java.util.Set<String> bnLayers = new java.util.LinkedHashSet<>();
     for (Network.Buffer buf : b.network.buffers()) {
       t.put(buf.name(), new Safetensors.Entry(buf.shape(), buf.tensor().toArray()));
+      String n = buf.name();
+      bnLayers.add(n.substring(0, n.lastIndexOf('.')));
     }
+    for (String layer : bnLayers) {
+      t.put(layer + ".num_batches_tracked", Safetensors.Entry.scalarInt64(steps));
+    }
+    com.google.gson.JsonObject card = ModelCard.of(b, steps);
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", "pt");
     meta.put("producer", "tailor " + AppModule.VERSION);
     meta.put("architecture", b.graph.describe());
     meta.put("activation", b.activation.toString());
+    meta.put("tailor", card.toString());
     Safetensors.write(file, t, meta);
+    Path json = file.resolveSibling("model.json");
+    String pretty = new com.google.gson.GsonBuilder().setPrettyPrinting().disableHtmlEscaping()
+        .create().toJson(card);
+    Io.writeAtomically(json, tmp -> java.nio.file.Files.writeString(tmp, pretty + "\n"));
   }
 
   /**
@@ -392,6 +410,16 @@ final class Trainer {
 
   /** Loss, top-1 and top-5 (more than 5 classes) on the whole test split, in file order. */
   static Eval evaluate(ModelBuild b, int batchSize) {
+    return evaluate(b, batchSize, null);
+  }
+
+  /** Receives each evaluated batch: its first example's index, labels and logits [n, classes]. */
+  interface Predictions {
+    void batch(int first, int[] labels, double[] logits, int classes);
+  }
+
+  /** As {@link #evaluate(ModelBuild, int)}, handing every batch's logits to {@code sink} (may be null). */
+  static Eval evaluate(ModelBuild b, int batchSize, Predictions sink) {
     Dataset data = b.data;
     int n = data.size(Split.TEST);
     if (n == 0) {
@@ -410,6 +438,9 @@ final class Trainer {
         double[] z = s.evaluate(() -> b.network.forward(x, false));
         s.release(x);
         int[] labels = bt.labels();
+        if (sink != null) {
+          sink.batch(bt.index() * batchSize, labels, z, classes);
+        }
         for (int e = 0; e < bt.size(); e++) {
           double max = Double.NEGATIVE_INFINITY;
           for (int k = 0; k < classes; k++) {

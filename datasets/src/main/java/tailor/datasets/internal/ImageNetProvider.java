@@ -104,6 +104,13 @@ public final class ImageNetProvider extends Base {
     }
 
     @Override
+    public tailor.api.data.Preprocessing preprocessing() {
+      return tailor.api.data.Preprocessing.pixels("8-bit RGB pixels of the decoded image", MEAN, STD)
+          .withEvalTransform(String.format(Locale.ROOT, "centre square crop of side "
+              + "min(width, height) * 224 / 256, resized bilinearly to %d x %d", size, size));
+    }
+
+    @Override
     public void load(Split split, int index, float[] dst, int offset, RandomGenerator augment) {
       ImageFolder f = split == Split.TRAIN ? train : eval;
       Images.Rgb im = Images.decode(f.files.get(index),

@@ -48,6 +48,16 @@ final class U8Images implements Dataset {
   }
 
   @Override
+  public tailor.api.data.Preprocessing preprocessing() {
+    float[] std = new float[invStd.length];
+    for (int i = 0; i < std.length; i++) {
+      std[i] = 1f / invStd[i];
+    }
+    return tailor.api.data.Preprocessing.pixels(String.format(java.util.Locale.ROOT,
+        "8-bit values as stored, channel-first [%d, %d, %d]", channels, height, width), mean, std);
+  }
+
+  @Override
   public List<Integer> exampleShape() {
     return List.of(channels, height, width);
   }
