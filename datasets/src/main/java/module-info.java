@@ -1,6 +1,7 @@
 /**
  * Dataset plugins (the embedded UCI digits set, CIFAR-10 binary and image folders, MNIST-family
- * IDX files, ImageNet-style JPEG folders), augmentation, and the background batch loader.
+ * IDX files, ImageNet-style JPEG folders, any labelled image folders), augmentation, and the
+ * background batch loader.
  */
 module tailor.datasets {
   requires transitive tailor.api;
@@ -15,5 +16,6 @@ module tailor.datasets {
       tailor.datasets.internal.Cifar10Provider,
       tailor.datasets.internal.MnistProvider,
       tailor.datasets.internal.FashionMnistProvider,
-      tailor.datasets.internal.ImageNetProvider;
+      tailor.datasets.internal.ImageNetProvider,
+      tailor.datasets.internal.ImageFolderProvider;
 }

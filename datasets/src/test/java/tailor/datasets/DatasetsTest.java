@@ -60,7 +60,7 @@ class DatasetsTest {
       names.add(p.name());
       classes.add(p.getClass().getName());
     });
-    assertEquals(List.of("digits", "cifar10", "mnist", "fashion-mnist", "imagenet"), names);
+    assertEquals(List.of("digits", "cifar10", "mnist", "fashion-mnist", "imagenet", "images"), names);
     try (var in = DatasetsTest.class.getModule()
         .getResourceAsStream("META-INF/services/tailor.api.data.DatasetProvider")) {
       assertEquals(classes, new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
@@ -273,6 +273,72 @@ class DatasetsTest {
     assertTrue(e.getMessage().contains("frog has no .jpg, .jpeg or .png images: a class with no examples"),
         e.getMessage());
     assertFalse(e.getMessage().contains("\n"), e.getMessage());
+  }
+
+  /**
+   * The generic image-folder dataset takes any classes (sorted folder names), says how many
+   * examples each has, keeps images of the chosen size exactly, resizes the centre square of
+   * others, normalizes by the training split's own channel statistics (stated as its
+   * preprocessing), and refuses an unknown test class, an empty class and a single class.
+   */
+  @Test
+  void imageFoldersTakeAnyClassesAndCountThem(@TempDir Path tmp) throws IOException {
+    Path dir = tmp.resolve("pets");
+    Fixtures.png(dir.resolve("train/dog/a.png"), 0, 16, 16);
+    Fixtures.png(dir.resolve("train/dog/b.png"), 1, 16, 16);
+    Fixtures.png(dir.resolve("train/cat/a.png"), 2, 16, 16);
+    Fixtures.png(dir.resolve("train/axolotl/a.png"), 3, 32, 16); // wider: its centre square
+    Fixtures.png(dir.resolve("test/cat/a.png"), 4, 16, 16);
+    DataOptions o = new DataOptions(dir, 16, 1, "none");
+    Dataset d = provider("images").open(o);
+    assertEquals(List.of("axolotl", "cat", "dog"), d.classNames());
+    assertEquals(4, d.size(Split.TRAIN));
+    assertEquals(1, d.size(Split.TEST));
+    assertEquals(1, d.label(Split.TEST, 0));
+    assertTrue(d.describe().contains("3 classes; train 4 (axolotl 1, cat 1, dog 2), test 1 "
+        + "(axolotl 0, cat 1, dog 0)"), d.describe());
+    // the statistics of the training pixels as the dataset holds them
+    tailor.api.data.Preprocessing p = d.preprocessing();
+    assertEquals(3, p.mean().size());
+    double[] sum = new double[3];
+    double[] sq = new double[3];
+    int[][] images = {{3, 8}, {2, 0}, {0, 0}, {1, 0}}; // fixture image and x offset, label order
+    for (int[] im : images) {
+      for (int c = 0; c < 3; c++) {
+        for (int y = 0; y < 16; y++) {
+          for (int x = 0; x < 16; x++) {
+            double v = Fixtures.pixel(im[0], c, y, x + im[1]) / 255.0;
+            sum[c] += v;
+            sq[c] += v * v;
+          }
+        }
+      }
+    }
+    float[] x = new float[3 * 256];
+    for (int c = 0; c < 3; c++) {
+      double mean = sum[c] / 1024;
+      double std = Math.sqrt(sq[c] / 1024 - mean * mean);
+      assertEquals(mean, p.mean().get(c), 1e-6, "mean of channel " + c);
+      assertEquals(std, p.std().get(c), 1e-6, "std of channel " + c);
+    }
+    // the wide image is its centre 16x16 square, pixel for pixel (a 1:1 resample)
+    d.load(Split.TRAIN, 0, x, 0, null);
+    double expected = (Fixtures.pixel(3, 1, 5, 7 + 8) / 255.0 - p.mean().get(1)) / p.std().get(1);
+    assertEquals(expected, x[256 + 5 * 16 + 7], 1e-5);
+
+    Fixtures.png(dir.resolve("test/hamster/a.png"), 5, 16, 16);
+    TailorException e = assertThrows(TailorException.class, () -> provider("images").open(o));
+    assertTrue(e.getMessage().contains("class folder 'hamster' is not among the training classes"),
+        e.getMessage());
+    Fixtures.deleteTree(dir.resolve("test/hamster"));
+    Files.createDirectories(dir.resolve("train/emu"));
+    e = assertThrows(TailorException.class, () -> provider("images").open(o));
+    assertTrue(e.getMessage().contains("emu has no .jpg, .jpeg or .png images"), e.getMessage());
+    Path one = tmp.resolve("one");
+    Fixtures.png(one.resolve("train/dog/a.png"), 0, 16, 16);
+    Fixtures.png(one.resolve("test/dog/a.png"), 0, 16, 16);
+    e = assertThrows(TailorException.class, () -> provider("images").open(new DataOptions(one, 16, 1, "none")));
+    assertTrue(e.getMessage().contains("needs at least 2 classes"), e.getMessage());
   }
 
   /**

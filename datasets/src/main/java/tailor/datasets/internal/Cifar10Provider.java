@@ -138,6 +138,21 @@ public final class Cifar10Provider extends Base {
 
   /** Decodes every image of a folder split to 32x32 CHW bytes, in parallel. */
   static byte[][] decodeAll(ImageFolder f, String split, int threads) {
+    return decodeAll(f, split, threads, (im, where) -> {
+      if (im.width() != 32 || im.height() != 32) {
+        throw TailorException.user(String.format(Locale.ROOT,
+            "%s is %dx%d; CIFAR-10 images are 32x32", where, im.width(), im.height()));
+      }
+      return Images.chw(im);
+    });
+  }
+
+  /**
+   * Decodes every image of a folder split in parallel, each converted to CHW bytes by {@code
+   * convert} (given the image and the file with its record, for messages).
+   */
+  static byte[][] decodeAll(ImageFolder f, String split, int threads,
+      java.util.function.BiFunction<Images.Rgb, String, byte[]> convert) {
     byte[][] out = new byte[f.files.size()][];
     ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
       Thread t = new Thread(r, "tailor-decode");
@@ -152,14 +167,8 @@ public final class Cifar10Provider extends Base {
         int e = Math.min(out.length, start + chunk);
         parts.add(pool.submit(() -> {
           for (int i = s; i < e; i++) {
-            Images.Rgb im = Images.decode(f.files.get(i),
-                String.format(Locale.ROOT, "record %,d of %s", i + 1, split));
-            if (im.width() != 32 || im.height() != 32) {
-              throw TailorException.user(String.format(Locale.ROOT,
-                  "%s is %dx%d; CIFAR-10 images are 32x32 (record %,d of %s)", f.files.get(i),
-                  im.width(), im.height(), i + 1, split));
-            }
-            out[i] = Images.chw(im);
+            String what = String.format(Locale.ROOT, "record %,d of %s", i + 1, split);
+            out[i] = convert.apply(Images.decode(f.files.get(i), what), f.files.get(i) + " (" + what + ")");
           }
         }));
       }

@@ -63,8 +63,9 @@ final class ImageFolder {
       int label = official.indexOf(name);
       if (label < 0) {
         throw TailorException.user(String.format(Locale.ROOT, "%s: class folder '%s' is not a "
-            + "%s class (%s); move it out of %s: the labels are the official class indices",
-            dir, name, dataset, String.join(", ", official), dir));
+            + "%s class (%s); move it out of %s (the labels are the official class indices), "
+            + "or train on other classes with --dataset images", dir, name, dataset,
+            String.join(", ", official), dir));
       }
       seen.add(name);
       f.add(cd, label, " (" + hint + ")");

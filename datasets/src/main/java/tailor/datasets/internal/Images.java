@@ -80,6 +80,34 @@ final class Images {
   static void cropResize(Rgb im, double x0, double y0, double cw, double ch, int size,
       boolean mirror, float[] mean, float[] std, float[] dst, int offset) {
     int plane = size * size;
+    resample(im, x0, y0, cw, ch, size, mirror, (c, i, v) ->
+        dst[offset + c * plane + i] = (float) ((v / 255.0 - mean[c]) / std[c]));
+  }
+
+  /**
+   * The centre square of {@code im} (side min(width, height)) resized bilinearly to size x size,
+   * as CHW bytes rounded to the nearest value; an image of that size already is taken as it is.
+   */
+  static byte[] centreSquare(Rgb im, int size) {
+    if (im.width == size && im.height == size) {
+      return chw(im);
+    }
+    int plane = size * size;
+    byte[] out = new byte[3 * plane];
+    double side = Math.min(im.width, im.height);
+    resample(im, (im.width - side) / 2, (im.height - side) / 2, side, side, size, false,
+        (c, i, v) -> out[c * plane + i] = (byte) Math.min(255, (int) Math.round(v)));
+    return out;
+  }
+
+  /** Receives channel c's value v (0..255) at position i (y * size + x) of the output. */
+  private interface Sink {
+    void put(int c, int i, double v);
+  }
+
+  /** Bilinear resampling of a box of {@code im} to size x size, pixel centres aligned. */
+  private static void resample(Rgb im, double x0, double y0, double cw, double ch, int size,
+      boolean mirror, Sink sink) {
     double sx = cw / size;
     double sy = ch / size;
     for (int y = 0; y < size; y++) {
@@ -103,7 +131,7 @@ final class Images {
           int shift = 16 - 8 * c;
           double v = (1 - ty) * ((1 - tx) * ((p11 >> shift) & 0xff) + tx * ((p12 >> shift) & 0xff))
               + ty * ((1 - tx) * ((p21 >> shift) & 0xff) + tx * ((p22 >> shift) & 0xff));
-          dst[offset + c * plane + y * size + xo] = (float) ((v / 255.0 - mean[c]) / std[c]);
+          sink.put(c, y * size + xo, v);
         }
       }
     }
