@@ -430,14 +430,27 @@ class DatasetsTest {
     List<BatchStream.Batch> other = all(new BatchStream(d, Split.TRAIN, 4, true, 11, 3, 0, 1));
     assertFalse(java.util.Arrays.equals(one.get(0).labels(), other.get(0).labels())
         && java.util.Arrays.equals(one.get(0).x(), other.get(0).x()));
-    // Every example appears at most once per epoch.
-    Map<Integer, Integer> seen = new HashMap<>();
-    for (BatchStream.Batch b : one) {
-      for (int l : b.labels()) {
-        seen.merge(l, 1, Integer::sum);
+    // Every example appears at most once per epoch: examples told apart by their pixels
+    // (without augmentation every fixture image differs), not by their labels.
+    Dataset plain = provider("cifar10").open(at(dir, "none"));
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < 35; i++) {
+      float[] x = new float[3072];
+      plain.load(Split.TRAIN, i, x, 0, null);
+      index.put(java.util.Arrays.toString(x), i);
+    }
+    assertEquals(35, index.size(), "the fixture images differ");
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    for (BatchStream.Batch b : all(new BatchStream(plain, Split.TRAIN, 4, true, 11, 2, 0, 1))) {
+      for (int e = 0; e < b.size(); e++) {
+        Integer id = index.get(java.util.Arrays.toString(
+            java.util.Arrays.copyOfRange(b.x(), e * 3072, (e + 1) * 3072)));
+        assertTrue(id != null, "a batch example that is no training example");
+        assertTrue(seen.add(id), "example " + id + " twice in one epoch");
+        assertEquals(plain.label(Split.TRAIN, id), b.labels()[e], "example " + id + "'s label");
       }
     }
-    assertEquals(32, seen.values().stream().mapToInt(Integer::intValue).sum());
+    assertEquals(32, seen.size());
     List<BatchStream.Batch> eval = all(new BatchStream(d, Split.TEST, 4, false, 0, 0, 0, 2));
     assertEquals(2, eval.size());
     assertEquals(3, eval.get(1).size());
