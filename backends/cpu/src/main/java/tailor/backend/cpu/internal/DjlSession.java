@@ -508,9 +508,16 @@ final class DjlSession implements BackendSession {
         return u.tanh();
       case "softplus":
         return u.abs().neg().exp().add(1).log().add(Activation.relu(u));
-      case "leaky_relu":
-        // libtorch's fused leaky_relu: one pass, no mask or where temporaries.
-        return Activation.leakyRelu(u, (float) phi.phi().negativeSlope());
+      case "leaky_relu": {
+        double slope = phi.phi().negativeSlope();
+        if (u.getDataType() == DataType.FLOAT32 || (double) (float) slope == slope) {
+          // libtorch's fused leaky_relu (its slope is a float): one pass, no mask or where
+          // temporaries; exact where the slope is a float32 value or the session is float32
+          return Activation.leakyRelu(u, (float) slope);
+        }
+        // float64 with a slope float32 cannot hold: the slope at full precision
+        return NDArrays.where(u.gte(0), u, times(u, slope));
+      }
       case "relu":
         return Activation.relu(u);
       case "selu":
