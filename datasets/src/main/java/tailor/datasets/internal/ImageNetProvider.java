@@ -59,6 +59,49 @@ public final class ImageNetProvider extends Base {
         aug.equals("default") ? "random-resized" : aug));
   }
 
+  /** A crop box in source pixels (top-left corner, width, height) and whether to mirror it. */
+  record Box(double x0, double y0, double w, double h, boolean mirror) {}
+
+  /** Evaluation: the centre square of side min(w, h) * 224 / 256, not mirrored. */
+  static Box evalBox(double w, double h) {
+    double side = Math.min(w, h) * 224.0 / 256.0;
+    return new Box((w - side) / 2, (h - side) / 2, side, side, false);
+  }
+
+  /**
+   * "random-crop": a square of side min(w, h) * 224 / 256 (a size-pixel window once the shorter
+   * side is resized to size * 256 / 224) at a uniform position, mirrored with probability 1/2.
+   */
+  static Box randomCropBox(double w, double h, RandomGenerator r) {
+    double side = Math.min(w, h) * 224.0 / 256.0;
+    double x0 = r.nextDouble() * (w - side);
+    double y0 = r.nextDouble() * (h - side);
+    return new Box(x0, y0, side, side, r.nextBoolean());
+  }
+
+  /**
+   * Inception's random-resized crop: up to 10 tries of an area uniform in 8%-100% of the image
+   * and an aspect ratio log-uniform in [3/4, 4/3]; the first box that fits is placed uniformly;
+   * if none fits, the centre square of side min(w, h). Mirrored with probability 1/2.
+   */
+  static Box randomResizedBox(double w, double h, RandomGenerator r) {
+    double area = w * h;
+    for (int attempt = 0; attempt < 10; attempt++) {
+      double target = area * (0.08 + r.nextDouble() * 0.92);
+      double logRatio = Math.log(3.0 / 4.0) + r.nextDouble() * (Math.log(4.0 / 3.0) - Math.log(3.0 / 4.0));
+      double ratio = Math.exp(logRatio);
+      double cw = Math.sqrt(target * ratio);
+      double ch = Math.sqrt(target / ratio);
+      if (cw <= w && ch <= h) {
+        double x0 = r.nextDouble() * (w - cw);
+        double y0 = r.nextDouble() * (h - ch);
+        return new Box(x0, y0, cw, ch, r.nextBoolean());
+      }
+    }
+    double side = Math.min(w, h);
+    return new Box((w - side) / 2, (h - side) / 2, side, side, r.nextBoolean());
+  }
+
   private static final class Folders implements Dataset {
     private final ImageFolder train;
     private final ImageFolder eval;
@@ -115,38 +158,10 @@ public final class ImageNetProvider extends Base {
       ImageFolder f = split == Split.TRAIN ? train : eval;
       Images.Rgb im = Images.decode(f.files.get(index),
           String.format(Locale.ROOT, "record %,d of %s", index + 1, split.label()));
-      double w = im.width();
-      double h = im.height();
-      if (augment == null || augmentation.equals("none")) {
-        double side = Math.min(w, h) * 224.0 / 256.0;
-        Images.cropResize(im, (w - side) / 2, (h - side) / 2, side, side, size, false, MEAN, STD,
-            dst, offset);
-        return;
-      }
-      if (augmentation.equals("random-crop")) {
-        double side = Math.min(w, h) * 224.0 / 256.0; // a size-pixel window after the resize
-        double x0 = augment.nextDouble() * (w - side);
-        double y0 = augment.nextDouble() * (h - side);
-        Images.cropResize(im, x0, y0, side, side, size, augment.nextBoolean(), MEAN, STD, dst, offset);
-        return;
-      }
-      double area = w * h;
-      for (int attempt = 0; attempt < 10; attempt++) {
-        double target = area * (0.08 + augment.nextDouble() * 0.92);
-        double logRatio = Math.log(3.0 / 4.0) + augment.nextDouble() * (Math.log(4.0 / 3.0) - Math.log(3.0 / 4.0));
-        double ratio = Math.exp(logRatio);
-        double cw = Math.sqrt(target * ratio);
-        double ch = Math.sqrt(target / ratio);
-        if (cw <= w && ch <= h) {
-          double x0 = augment.nextDouble() * (w - cw);
-          double y0 = augment.nextDouble() * (h - ch);
-          Images.cropResize(im, x0, y0, cw, ch, size, augment.nextBoolean(), MEAN, STD, dst, offset);
-          return;
-        }
-      }
-      double side = Math.min(w, h);
-      Images.cropResize(im, (w - side) / 2, (h - side) / 2, side, side, size, augment.nextBoolean(),
-          MEAN, STD, dst, offset);
+      Box b = augment == null || augmentation.equals("none") ? evalBox(im.width(), im.height())
+          : augmentation.equals("random-crop") ? randomCropBox(im.width(), im.height(), augment)
+          : randomResizedBox(im.width(), im.height(), augment);
+      Images.cropResize(im, b.x0(), b.y0(), b.w(), b.h(), size, b.mirror(), MEAN, STD, dst, offset);
     }
   }
 }
