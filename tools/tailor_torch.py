@@ -295,6 +295,9 @@ def main():
     ap.add_argument("--predictions", help="write the logits here (tailor eval --predictions layout)")
     ap.add_argument("--compare", help="a tailor eval --predictions file to compare the logits with")
     ap.add_argument("--tolerance", type=float, default=1e-4, help="largest |logit difference|")
+    ap.add_argument("--rtol", type=float, default=1e-3,
+                    help="largest |logit difference| as a share of the mean logit spread "
+                         "(max - min per example), so barely trained models are checked too")
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -333,10 +336,12 @@ def main():
             return 1
         diff = (theirs - logits.to(torch.float64)).abs()
         worst = diff.max().item()
+        spread = (theirs.max(1).values - theirs.min(1).values).mean().item()
         agree = (theirs.argmax(1) == logits.argmax(1)).float().mean().item()
         print(f"against {a.compare}: largest |logit difference| {worst:.3g} (tolerance "
-              f"{a.tolerance:g}), predicted classes agree on {100 * agree:.2f}%")
-        if not worst <= a.tolerance:
+              f"{a.tolerance:g}), {worst / spread:.3g} of the mean logit spread {spread:.3g} "
+              f"(tolerance {a.rtol:g}); predicted classes agree on {100 * agree:.2f}%")
+        if not (worst <= a.tolerance and worst <= a.rtol * spread):
             i = int(diff.max(1).values.argmax())
             print(f"example {i}: tailor {theirs[i].tolist()}, torch {logits[i].tolist()}",
                   file=sys.stderr)
