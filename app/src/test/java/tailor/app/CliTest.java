@@ -171,12 +171,13 @@ class CliTest {
     assertTrue(r.out().contains("tailor.models"));
     assertTrue(r.out().contains("tailor.datasets"));
     assertTrue(r.out().contains("tailor.optimizers"));
-    // header, 16 activations, 4 transforms, 3 models, 4 initializers, 2 backends, 5 datasets, 4 optimizers
-    assertEquals(1 + 16 + 4 + 3 + 4 + 2 + 5 + 4, r.out().lines().count());
+    // header, 16 activations, 4 transforms, 3 models, 4 initializers, 2 backends, 6 datasets, 4 optimizers
+    assertEquals(1 + 16 + 4 + 3 + 4 + 2 + 6 + 4, r.out().lines().count());
     // cuda is listed with whether a GPU is usable here
     assertTrue(r.out().lines().anyMatch(l -> l.startsWith("backend     cuda ")
         && (l.endsWith("[usable here]") || l.contains("[unavailable: "))), r.out());
     assertTrue(r.out().contains("dataset     digits "), r.out());
+    assertTrue(r.out().contains("dataset     images "), r.out());
     for (String o : List.of("sgd", "adam", "lars", "kfac")) {
       assertTrue(r.out().contains("optimizer   " + o + " "), r.out());
     }
