@@ -6,7 +6,7 @@ public final class SpiVersion {
   public static final int MAJOR = 1;
 
   /** Incremented on compatible additions. */
-  public static final int MINOR = 1;
+  public static final int MINOR = 2;
 
   private SpiVersion() {}
 

@@ -5,6 +5,7 @@ import static tailor.kernelshaping.SpecialFunctions.TWO_OVER_SQRT_PI;
 
 import java.util.List;
 import tailor.api.activation.BaseActivation;
+import tailor.api.activation.ElementwiseOps;
 import tailor.kernelshaping.internal.KernelShapingModule;
 
 /**
@@ -74,6 +75,11 @@ public final class Activations {
     }
 
     @Override
+    public <T> T apply(T u, ElementwiseOps<T> ops) {
+      return ops.tanh(u);
+    }
+
+    @Override
     public double value(double x) {
       return Math.tanh(x);
     }
@@ -95,6 +101,11 @@ public final class Activations {
   public static final class Softplus extends Named {
     public Softplus() {
       super("softplus", "log(1 + e^x)");
+    }
+
+    @Override
+    public <T> T apply(T u, ElementwiseOps<T> ops) {
+      return ops.softplus(u);
     }
 
     @Override
@@ -125,6 +136,11 @@ public final class Activations {
     LeakyRelu(double slope) {
       super("leaky_relu", "leaky ReLU: x for x >= 0, negative_slope * x below (TReLU under TAT)");
       this.slope = slope;
+    }
+
+    @Override
+    public <T> T apply(T u, ElementwiseOps<T> ops) {
+      return ops.where(u, u, ops.mul(u, slope));
     }
 
     @Override
@@ -175,6 +191,11 @@ public final class Activations {
     }
 
     @Override
+    public <T> T apply(T u, ElementwiseOps<T> ops) {
+      return ops.relu(u);
+    }
+
+    @Override
     public double value(double x) {
       return Math.max(x, 0.0);
     }
@@ -209,6 +230,13 @@ public final class Activations {
       super(name, description);
       this.alpha = alpha;
       this.lambda = lambda;
+    }
+
+    @Override
+    public <T> T apply(T u, ElementwiseOps<T> ops) {
+      // exp of min(u, 0): the branch not taken never overflows (its gradient would be NaN)
+      T negative = ops.sub(u, ops.relu(u));
+      return ops.where(u, ops.mul(u, lambda), ops.mul(ops.add(ops.exp(negative), -1.0), lambda * alpha));
     }
 
     @Override
@@ -263,6 +291,11 @@ public final class Activations {
     }
 
     @Override
+    public <T> T apply(T u, ElementwiseOps<T> ops) {
+      return ops.mul(u, ops.sigmoid(u));
+    }
+
+    @Override
     public double value(double x) {
       return x * SpecialFunctions.sigmoid(x);
     }
@@ -284,6 +317,11 @@ public final class Activations {
   public static final class Sigmoid extends Named {
     public Sigmoid() {
       super("sigmoid", "logistic sigmoid 1 / (1 + e^-x)");
+    }
+
+    @Override
+    public <T> T apply(T u, ElementwiseOps<T> ops) {
+      return ops.sigmoid(u);
     }
 
     @Override
@@ -311,6 +349,11 @@ public final class Activations {
     }
 
     @Override
+    public <T> T apply(T u, ElementwiseOps<T> ops) {
+      return ops.erf(u);
+    }
+
+    @Override
     public double value(double x) {
       return SpecialFunctions.erf(x);
     }
@@ -330,6 +373,11 @@ public final class Activations {
   public static final class Bentid extends Named {
     public Bentid() {
       super("bentid", "bent identity (sqrt(x^2 + 1) - 1) / 2 + x");
+    }
+
+    @Override
+    public <T> T apply(T u, ElementwiseOps<T> ops) {
+      return ops.add(ops.mul(ops.add(ops.sqrt(ops.add(ops.square(u), 1.0)), -1.0), 0.5), u);
     }
 
     @Override
@@ -356,6 +404,11 @@ public final class Activations {
     }
 
     @Override
+    public <T> T apply(T u, ElementwiseOps<T> ops) {
+      return ops.atan(u);
+    }
+
+    @Override
     public double value(double x) {
       return Math.atan(x);
     }
@@ -376,6 +429,15 @@ public final class Activations {
   public static final class Asinh extends Named {
     public Asinh() {
       super("asinh", "inverse hyperbolic sine");
+    }
+
+    @Override
+    public <T> T apply(T u, ElementwiseOps<T> ops) {
+      // odd: sign(u) log(|u| + sqrt(u^2 + 1)), |u| by where() so the gradient at 0 is 1, and no
+      // cancellation for large negative u
+      T a = ops.where(u, u, ops.neg(u));
+      T v = ops.log(ops.add(a, ops.sqrt(ops.add(ops.square(a), 1.0))));
+      return ops.where(u, v, ops.neg(v));
     }
 
     @Override
@@ -402,6 +464,11 @@ public final class Activations {
     }
 
     @Override
+    public <T> T apply(T u, ElementwiseOps<T> ops) {
+      return ops.square(u);
+    }
+
+    @Override
     public double value(double x) {
       return x * x;
     }
@@ -421,6 +488,11 @@ public final class Activations {
   public static final class Softsign extends Named {
     public Softsign() {
       super("softsign", "x / (1 + |x|)");
+    }
+
+    @Override
+    public <T> T apply(T u, ElementwiseOps<T> ops) {
+      return ops.div(u, ops.add(ops.abs(u), 1.0));
     }
 
     @Override
@@ -456,6 +528,12 @@ public final class Activations {
     }
 
     @Override
+    public <T> T apply(T u, ElementwiseOps<T> ops) {
+      T inner = ops.mul(ops.add(u, ops.mul(ops.mul(ops.square(u), u), C)), K);
+      return ops.mul(ops.mul(u, ops.add(ops.tanh(inner), 1.0)), 0.5);
+    }
+
+    @Override
     public double value(double x) {
       return 0.5 * x * (1.0 + Math.tanh(K * (x + C * x * x * x)));
     }
@@ -481,6 +559,11 @@ public final class Activations {
   public static final class GeluExact extends Named {
     public GeluExact() {
       super("gelu_exact", "GELU, exact: x * Phi(x)");
+    }
+
+    @Override
+    public <T> T apply(T u, ElementwiseOps<T> ops) {
+      return ops.mul(ops.mul(u, ops.add(ops.erf(ops.mul(u, 1.0 / Math.sqrt(2.0))), 1.0)), 0.5);
     }
 
     @Override

@@ -45,6 +45,21 @@ public interface BaseActivation extends Plugin {
     return false;
   }
 
+  /**
+   * phi applied to a backend tensor, written in the backend's elementwise operations, so that
+   * any backend computes this activation (and its gradient, by the backend's autodiff) on its
+   * device. Null when phi is not written so: a backend then evaluates {@link #value} and {@link
+   * #derivative} on the host, which is exact but slower. Backends may use their own kernels for
+   * activations they know by name.
+   *
+   * @param u the pre-activation
+   * @param ops the backend's operations
+   * @return phi(u), or null
+   */
+  default <T> T apply(T u, ElementwiseOps<T> ops) {
+    return null;
+  }
+
   /** True for activations with a negative-slope parameter (leaky ReLU). */
   default boolean hasNegativeSlope() {
     return false;

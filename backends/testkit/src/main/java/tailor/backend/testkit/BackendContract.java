@@ -262,7 +262,103 @@ public abstract class BackendContract {
   @ValueSource(strings = {"tanh", "softplus", "leaky_relu", "relu", "selu", "elu", "swish",
       "sigmoid", "erf", "bentid", "atan", "asinh", "square", "softsign", "gelu", "gelu_exact"})
   public void activationsMatchTheirDefinitions(String name) {
-    BaseActivation base = Activations.byName(name);
+    checkActivation(Activations.byName(name), name);
+  }
+
+  /**
+   * An activation the backend does not know by name (a third-party plugin's) is computed from
+   * what the SPI gives it: through its {@link BaseActivation#apply} in the SPI's elementwise
+   * operations, or, where it does not write one, from its value and derivative on the host.
+   * Each built-in, renamed, both ways: the same values and gradients as the definitions.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"tanh", "softplus", "leaky_relu", "relu", "selu", "elu", "swish",
+      "sigmoid", "erf", "bentid", "atan", "asinh", "square", "softsign", "gelu", "gelu_exact"})
+  public void unknownActivationsAreComputedThroughTheSpi(String name) {
+    BaseActivation builtIn = Activations.byName(name);
+    checkActivation(new Renamed(builtIn, true), "ops " + name);
+    checkActivation(new Renamed(builtIn, false), "host " + name);
+  }
+
+  /** A built-in activation under another name, with or without its elementwise form. */
+  private static final class Renamed implements BaseActivation {
+    private final BaseActivation inner;
+    private final boolean withOps;
+
+    Renamed(BaseActivation inner, boolean withOps) {
+      this.inner = inner;
+      this.withOps = withOps;
+    }
+
+    @Override
+    public String name() {
+      return "third-party-" + inner.name();
+    }
+
+    @Override
+    public String version() {
+      return "1.0";
+    }
+
+    @Override
+    public String description() {
+      return "a renamed " + inner.name();
+    }
+
+    @Override
+    public double value(double x) {
+      return inner.value(x);
+    }
+
+    @Override
+    public double derivative(double x) {
+      return inner.derivative(x);
+    }
+
+    @Override
+    public double secondDerivative(double x) {
+      return inner.secondDerivative(x);
+    }
+
+    @Override
+    public double[] kinks() {
+      return inner.kinks();
+    }
+
+    @Override
+    public boolean derivativeJumps() {
+      return inner.derivativeJumps();
+    }
+
+    @Override
+    public boolean hasNegativeSlope() {
+      return inner.hasNegativeSlope();
+    }
+
+    @Override
+    public double negativeSlope() {
+      return inner.negativeSlope();
+    }
+
+    @Override
+    public BaseActivation withNegativeSlope(double slope) {
+      return new Renamed(inner.withNegativeSlope(slope), withOps);
+    }
+
+    @Override
+    public <T> T apply(T u, tailor.api.activation.ElementwiseOps<T> ops) {
+      if (!withOps) {
+        return null;
+      }
+      T v = inner.apply(u, ops);
+      if (v == null) {
+        throw new AssertionError(inner.name() + " has no elementwise form");
+      }
+      return v;
+    }
+  }
+
+  private void checkActivation(BaseActivation base, String name) {
     ShapedActivation phi = ShapedActivation.of(base, Map.of(ShapeParam.INPUT_SCALE, 1.1,
         ShapeParam.INPUT_SHIFT, 0.2, ShapeParam.OUTPUT_SHIFT, -0.1, ShapeParam.OUTPUT_SCALE, 0.9));
     if (base.hasNegativeSlope()) {

@@ -554,10 +554,123 @@ final class DjlSession implements BackendSession {
       case "gelu_exact":
         return scalarOp(u.mul(erf(scalarOp(u, Math.sqrt(2.0), NDArray::div)).add(1)), 2, NDArray::div);
       default:
-        throw TailorException.user("the cpu backend has no activation '" + name
-            + "'; it implements the 16 built-in ones");
+        return any(u, phi.phi());
     }
   }
+
+  /**
+   * An activation this backend has no kernel for: written in the SPI's elementwise operations
+   * where the activation provides that ({@link BaseActivation#apply}), else its value and
+   * derivative evaluated on the host and attached as y = v + (u - stop(u)) * d, whose value is
+   * phi(u) and whose gradient is phi'(u).
+   */
+  private static NDArray any(NDArray u, tailor.api.activation.BaseActivation phi) {
+    NDArray viaOps = phi.apply(u, OPS);
+    if (viaOps != null) {
+      return viaOps;
+    }
+    NDArray us = u.stopGradient();
+    double[] x = us.toType(DataType.FLOAT64, false).toDoubleArray();
+    double[] v = new double[x.length];
+    double[] d = new double[x.length];
+    for (int i = 0; i < x.length; i++) {
+      v[i] = phi.value(x[i]);
+      d[i] = phi.derivative(x[i]);
+    }
+    ai.djl.ndarray.types.Shape shape = u.getShape();
+    NDArray vs = u.getManager().create(v, shape).toType(u.getDataType(), false);
+    NDArray ds = u.getManager().create(d, shape).toType(u.getDataType(), false);
+    return vs.add(u.sub(us).mul(ds));
+  }
+
+  /** The SPI's elementwise operations on this engine's arrays, scalars kept alive as in {@link #scalarOp}. */
+  static final tailor.api.activation.ElementwiseOps<NDArray> OPS =
+      new tailor.api.activation.ElementwiseOps<>() {
+        @Override
+        public NDArray add(NDArray a, NDArray b) {
+          return a.add(b);
+        }
+
+        @Override
+        public NDArray sub(NDArray a, NDArray b) {
+          return a.sub(b);
+        }
+
+        @Override
+        public NDArray mul(NDArray a, NDArray b) {
+          return a.mul(b);
+        }
+
+        @Override
+        public NDArray div(NDArray a, NDArray b) {
+          return a.div(b);
+        }
+
+        @Override
+        public NDArray add(NDArray a, double c) {
+          return scalarOp(a, c, NDArray::add);
+        }
+
+        @Override
+        public NDArray mul(NDArray a, double c) {
+          return times(a, c);
+        }
+
+        @Override
+        public NDArray neg(NDArray a) {
+          return a.neg();
+        }
+
+        @Override
+        public NDArray abs(NDArray a) {
+          return a.abs();
+        }
+
+        @Override
+        public NDArray exp(NDArray a) {
+          return a.exp();
+        }
+
+        @Override
+        public NDArray log(NDArray a) {
+          return a.log();
+        }
+
+        @Override
+        public NDArray sqrt(NDArray a) {
+          return a.sqrt();
+        }
+
+        @Override
+        public NDArray tanh(NDArray a) {
+          return a.tanh();
+        }
+
+        @Override
+        public NDArray sigmoid(NDArray a) {
+          return Activation.sigmoid(a);
+        }
+
+        @Override
+        public NDArray atan(NDArray a) {
+          return a.atan();
+        }
+
+        @Override
+        public NDArray erf(NDArray a) {
+          return DjlSession.erf(a);
+        }
+
+        @Override
+        public NDArray relu(NDArray a) {
+          return Activation.relu(a);
+        }
+
+        @Override
+        public NDArray where(NDArray test, NDArray ifNonNegative, NDArray ifNegative) {
+          return NDArrays.where(test.gte(0), ifNonNegative, ifNegative);
+        }
+      };
 
   /**
    * erf, which DJL 0.25's NDArray lacks (it has erfinv). For |x| &lt;= 5 (3 in float32) it solves
