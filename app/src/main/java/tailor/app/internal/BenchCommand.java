@@ -64,7 +64,7 @@ public final class BenchCommand {
 
   private static ShapeCase shape(String method, String act, int depth, double w) {
     return new ShapeCase(method, act, "resnet", depth, w, "v2", null, null, null, null,
-        new double[0], null, Map.of());
+        new double[0], null, null, Map.of());
   }
 
   int run(List<String> tokens, PrintStream out, PrintStream err) {

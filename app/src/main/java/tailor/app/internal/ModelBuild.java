@@ -129,45 +129,36 @@ final class ModelBuild implements AutoCloseable {
     }
     this.input = List.copyOf(shape);
 
-    // The architecture.
-    String model = c.string("model");
-    ModelFamily family = plugins.model(model, c.source("model"));
-    long depth = c.integer("depth");
-    if (depth < 1 || depth > 100_000) {
-      throw TailorException.user(String.format(Locale.ROOT, "depth %d (from %s) must be from 1 to 100000",
-          depth, c.source("depth")));
+    // The architecture: a user's graph file, or a model family.
+    String graphFile = c.string("graph");
+    LayerGraph fromFile = null;
+    if (!graphFile.isEmpty()) {
+      GraphFile.Read g = GraphFile.read(Path.of(graphFile));
+      if (g.input() != null && !g.input().equals(input)) {
+        throw TailorException.user("--graph " + graphFile + " is for inputs " + g.input() + " but "
+            + dsName + " gives " + input + (pln != null ? " (with --pln)" : "")
+            + "; export the graph for this input or use matching data");
+      }
+      fromFile = g.graph();
     }
-    ShapeService.requireDepth(family, model, (int) depth, c.source("depth"));
-    boolean resnet = !family.depths().isEmpty();
-    String sw = c.string("shortcut_weight");
-    Double w;
-    if (sw.equals("none")) {
-      w = null;
+    if (fromFile != null) {
+      for (String k : List.of("model", "depth", "width", "stem", "block", "shortcut_weight",
+          "norm", "dropout")) {
+        if (!c.isDefault(k)) {
+          throw TailorException.user("--" + k.replace('_', '-') + " (from " + c.source(k)
+              + ") does not apply with --graph: the graph file states the architecture");
+        }
+      }
+      this.graph = fromFile;
     } else {
-      try {
-        w = Double.parseDouble(sw);
-      } catch (NumberFormatException e) {
-        throw TailorException.user("--shortcut-weight '" + sw + "' is not a number in [0, 1] or none");
-      }
-      if (!(w >= 0 && w <= 1)) {
-        throw TailorException.user("--shortcut-weight " + sw + " is outside [0, 1]; 0 means no skips");
-      }
+      this.graph = familyGraph(plugins, c, norm, input);
     }
-    ModelSpec spec = ModelSpec.of((int) depth).withWidth(c.number("width"))
-        .withClasses(data.classNames().size()).withInput(input).withDropout(c.number("dropout"));
-    if (resnet) {
-      spec = spec.withStem(c.string("stem")).withBlock(c.string("block")).withNorm(norm)
-          .withShortcutWeight(w);
-    } else {
-      if (norm.equals("batch")) {
-        throw TailorException.user("mlp has no normalization layers; --norm batch applies to resnet only");
-      }
-      if (w == null || w != 0.0) {
-        throw TailorException.user("mlp has no shortcuts; --shortcut-weight applies to resnet only");
-      }
-    }
-    this.graph = (LayerGraph) family.describe(spec);
     this.summary = ModelSummary.of(graph, input);
+    if (!summary.output().equals(List.of(data.classNames().size()))) {
+      throw TailorException.user(String.format(Locale.ROOT, "%s gives outputs %s for inputs %s; "
+          + "the data has %d classes, so the last layer needs %d outputs", graph.describe(),
+          summary.output(), input, data.classNames().size(), data.classNames().size()));
+    }
 
     // The activation.
     if (method.equals("eoc")) {
@@ -242,6 +233,47 @@ final class ModelBuild implements AutoCloseable {
       session.close();
       throw e;
     }
+  }
+
+  /** The architecture of a model family from the run's settings. */
+  private LayerGraph familyGraph(PluginCatalog plugins, RunConfig c, String norm, List<Integer> input) {
+    String model = c.string("model");
+    ModelFamily family = plugins.model(model, c.source("model"));
+    long depth = c.integer("depth");
+    if (depth < 1 || depth > 100_000) {
+      throw TailorException.user(String.format(Locale.ROOT, "depth %d (from %s) must be from 1 to 100000",
+          depth, c.source("depth")));
+    }
+    ShapeService.requireDepth(family, model, (int) depth, c.source("depth"));
+    boolean resnet = !family.depths().isEmpty();
+    String sw = c.string("shortcut_weight");
+    Double w;
+    if (sw.equals("none")) {
+      w = null;
+    } else {
+      try {
+        w = Double.parseDouble(sw);
+      } catch (NumberFormatException e) {
+        throw TailorException.user("--shortcut-weight '" + sw + "' is not a number in [0, 1] or none");
+      }
+      if (!(w >= 0 && w <= 1)) {
+        throw TailorException.user("--shortcut-weight " + sw + " is outside [0, 1]; 0 means no skips");
+      }
+    }
+    ModelSpec spec = ModelSpec.of((int) depth).withWidth(c.number("width"))
+        .withClasses(data.classNames().size()).withInput(input).withDropout(c.number("dropout"));
+    if (resnet) {
+      spec = spec.withStem(c.string("stem")).withBlock(c.string("block")).withNorm(norm)
+          .withShortcutWeight(w);
+    } else {
+      if (norm.equals("batch")) {
+        throw TailorException.user("mlp has no normalization layers; --norm batch applies to resnet only");
+      }
+      if (w == null || w != 0.0) {
+        throw TailorException.user("mlp has no shortcuts; --shortcut-weight applies to resnet only");
+      }
+    }
+    return (LayerGraph) family.describe(spec);
   }
 
   /** A loaded batch as an input tensor on the session (free it with release). */

@@ -31,7 +31,8 @@ final class ModelCard {
     card.addProperty("producer", "tailor " + AppModule.VERSION);
     JsonObject model = new JsonObject();
     model.addProperty("description", b.graph.describe());
-    model.addProperty("family", b.config.string("model"));
+    model.addProperty("family", b.config.string("graph").isEmpty() ? b.config.string("model")
+        : "graph " + b.config.string("graph"));
     model.addProperty("nonlinear_depth", b.graph.nonlinearDepth());
     model.addProperty("parameters", b.summary.params());
     model.addProperty("method", b.config.string("method"));

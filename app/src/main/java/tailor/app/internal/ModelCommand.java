@@ -16,10 +16,11 @@ import tailor.models.ModelSummary;
 /** {@code tailor model summary}: layers, parameters, FLOPs and nonlinear depth of an architecture. */
 public final class ModelCommand {
   static final Set<String> VALUED = Set.of("model", "depth", "width", "stem", "block",
-      "shortcut-weight", "norm", "classes", "input", "dropout");
+      "shortcut-weight", "norm", "classes", "input", "dropout", "graph");
   static final Set<String> FLAGS = Set.of("layers", "help");
   static final String HELP = String.join("\n",
       "usage: tailor model summary [--model mlp|resnet|cifar-resnet] [--depth N] [--width W] [--stem imagenet|cifar]",
+      "                            [--graph FILE.json [--input CxHxW]] (your own architecture)",
       "                            [--block v1|v2] [--shortcut-weight W|none] [--norm none|batch]",
       "                            [--classes N] [--input CxHxW|D] [--dropout P] [--layers]",
       "",
@@ -47,6 +48,23 @@ public final class ModelCommand {
       throw TailorException.user(given.isEmpty()
           ? "tailor model needs a subcommand; known: summary (see tailor model --help)"
           : Names.unknown("model subcommand", given, "tailor model", List.of("summary")));
+    }
+    if (a.has("graph")) {
+      for (String k : List.of("model", "depth", "width", "stem", "block", "shortcut-weight", "norm",
+          "classes", "dropout")) {
+        if (a.has(k)) {
+          throw TailorException.user("--" + k + " does not apply with --graph: the graph file "
+              + "states the architecture (only --input may be given)");
+        }
+      }
+      GraphFile.Read g = GraphFile.read(java.nio.file.Path.of(a.string("graph", "")));
+      List<Integer> in = a.has("input") ? parseShape(a.string("input", "")) : g.input();
+      if (in == null) {
+        throw TailorException.user("--graph " + a.string("graph", "") + " states no input shape; "
+            + "give --input CxHxW (e.g. 3x224x224) or D");
+      }
+      out.print(ModelSummary.of(g.graph(), in).table(a.flag("layers")));
+      return 0;
     }
     String model = a.string("model", "resnet");
     ModelFamily family = plugins.model(model, "--model");

@@ -33,6 +33,7 @@ public final class RunConfig {
       new Key("data", "", "folder with the dataset's files"),
       new Key("model", "mlp", "model family: mlp or resnet"),
       new Key("depth", 24L, "mlp: hidden layers; resnet: 18..200"),
+      new Key("graph", "", "your own architecture: a layer-graph JSON file (replaces model, depth)"),
       new Key("width", 1.0, "width multiplier (mlp: 256 units at 1; resnet: 64 base channels)"),
       new Key("stem", "cifar", "resnet stem: cifar (3x3 conv) or imagenet (7x7/2 conv, max-pool)"),
       new Key("block", "v2", "resnet block style: v1 or v2"),

@@ -27,6 +27,7 @@ record ShapeCase(
     Double qSlope,
     double[] at,
     String quadrature,
+    String graph,
     Map<String, String> sources) {
 
   static final String DEFAULT_METHOD = "tat";
@@ -36,7 +37,7 @@ record ShapeCase(
 
   /** The batch keys: the option names with underscores. */
   static final List<String> KEYS = List.of("method", "activation", "model", "depth",
-      "shortcut_weight", "block", "eta", "tau", "zeta", "q_slope", "at", "quadrature");
+      "shortcut_weight", "block", "eta", "tau", "zeta", "q_slope", "at", "quadrature", "graph");
 
   /** Where a value came from, for messages ("--eta", "line 3 of cases.jsonl, key eta"). */
   String source(String key) {
@@ -58,6 +59,7 @@ record ShapeCase(
         a.number("q-slope"),
         at,
         a.string("quadrature", null),
+        a.string("graph", null),
         Map.of());
   }
 
@@ -98,6 +100,7 @@ record ShapeCase(
         at,
         o.has("quadrature") && !o.get("quadrature").isJsonNull()
             ? str(o.get("quadrature"), src.get("quadrature")) : null,
+        o.has("graph") && !o.get("graph").isJsonNull() ? str(o.get("graph"), src.get("graph")) : null,
         Map.copyOf(src));
   }
 

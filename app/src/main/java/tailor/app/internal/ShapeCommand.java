@@ -24,12 +24,13 @@ import tailor.api.activation.ShapeParam;
 public final class ShapeCommand {
   static final Set<String> VALUED = Set.of("method", "activation", "model", "depth",
       "shortcut-weight", "block", "eta", "tau", "zeta", "q-slope", "at", "plot", "batch",
-      "quadrature");
+      "quadrature", "graph");
   static final Set<String> FLAGS = Set.of("json", "help", "verbose");
 
   static final String HELP = String.join("\n",
       "usage: tailor shape [--method tat|dks|untransformed] [--activation NAME]",
       "                    [--model mlp|resnet] [--depth N] [--shortcut-weight W] [--block v1|v2]",
+      "                    [--graph FILE.json (your own architecture, instead of --model/--depth)]",
       "                    [--eta E] [--tau T] [--zeta Z] [--q-slope S] [--at x1,x2,...]",
       "                    [--quadrature dks|exact] [--json] [--plot FILE.png]",
       "       tailor shape --batch FILE.jsonl",

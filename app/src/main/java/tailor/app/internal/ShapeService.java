@@ -46,6 +46,9 @@ public final class ShapeService {
     if (rejected != null) {
       throw TailorException.user(rejected);
     }
+    if (c.graph() != null) {
+      return prepareGraph(c, base, transform, targets(c));
+    }
     ModelFamily family = plugins.model(c.model(), c.source("model"));
     boolean resnet = !family.depths().isEmpty();
     if (!resnet && c.block() != null) {
@@ -59,17 +62,38 @@ public final class ShapeService {
           TargetChecks.num(w), c.source("shortcut_weight")));
     }
     requireDepth(family, c.model(), c.depth(), c.source("depth"));
+    ShapingTargets t = targets(c);
+    ModelSpec spec = ModelSpec.of(c.depth()).withShortcutWeight(w == null ? 0.0 : w)
+        .withBlock(c.block() == null ? "v2" : c.block())
+        .withStem(family.stems().isEmpty() ? "imagenet" : family.stems().get(0));
+    Architecture arch = family.describe(spec);
+    if (!transform.name().equals("untransformed") && arch.shapingIncompatibility() != null) {
+      throw TailorException.user(arch.describe() + " cannot be shaped: " + arch.shapingIncompatibility());
+    }
+    return new Prepared(c, base, transform, arch, t);
+  }
+
+  private static ShapingTargets targets(ShapeCase c) {
     ShapingTargets defaults = ShapingTargets.defaults();
-    ShapingTargets t = new ShapingTargets(
+    return new ShapingTargets(
         c.eta() != null ? TargetChecks.eta(c.eta(), c.source("eta")) : defaults.eta(),
         c.tau() != null ? TargetChecks.tau(c.tau(), c.source("tau")) : defaults.tau(),
         c.zeta() != null ? TargetChecks.zeta(c.zeta(), c.source("zeta")) : defaults.zeta(),
         c.qSlope() != null ? TargetChecks.qSlope(c.qSlope(), c.source("q_slope")) : defaults.qSlope(),
         quadrature(c));
-    ModelSpec spec = ModelSpec.of(c.depth()).withShortcutWeight(w == null ? 0.0 : w)
-        .withBlock(c.block() == null ? "v2" : c.block())
-        .withStem(family.stems().isEmpty() ? "imagenet" : family.stems().get(0));
-    Architecture arch = family.describe(spec);
+  }
+
+  /** A user's own architecture from a layer-graph file: it replaces --model, --depth and the ResNet options. */
+  private static Prepared prepareGraph(ShapeCase c, BaseActivation base, ActivationTransform transform,
+      ShapingTargets t) {
+    for (String k : new String[] {"shortcut_weight", "block"}) {
+      Object v = k.equals("block") ? c.block() : c.shortcutWeight();
+      if (v != null) {
+        throw TailorException.user(c.source(k) + " does not apply with " + c.source("graph")
+            + ": the graph file states its shortcuts and blocks");
+      }
+    }
+    Architecture arch = GraphFile.read(java.nio.file.Path.of(c.graph())).graph();
     if (!transform.name().equals("untransformed") && arch.shapingIncompatibility() != null) {
       throw TailorException.user(arch.describe() + " cannot be shaped: " + arch.shapingIncompatibility());
     }
@@ -137,8 +161,14 @@ public final class ShapeService {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("method", c.method());
     m.put("activation", c.activation());
-    m.put("model", c.model());
-    m.put("depth", c.depth());
+    if (c.graph() != null) {
+      m.put("graph", c.graph());
+      m.put("model", d);
+      m.put("depth", null);
+    } else {
+      m.put("model", c.model());
+      m.put("depth", c.depth());
+    }
     m.put("shortcut_weight", resnet ? (c.shortcutWeight() == null ? 0.0 : c.shortcutWeight()) : null);
     m.put("block", resnet ? (c.block() == null ? "v2" : c.block()) : null);
     m.put("targets", o.targetsUsed());
