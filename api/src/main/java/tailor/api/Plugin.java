@@ -16,7 +16,12 @@ public interface Plugin {
   /** One line saying what the plugin does. */
   String description();
 
-  /** The SPI major version this plugin was built against; see {@link SpiVersion}. */
+  /**
+   * The SPI major version this plugin was built against; see {@link SpiVersion}. A plugin loaded
+   * from a plugin folder must override it with {@code return SpiVersion.MAJOR;}: the constant is
+   * copied into the plugin's class when it is compiled, while this default runs in the host's
+   * tailor-api and returns the host's version (such a plugin is refused).
+   */
   default int spiMajorVersion() {
     return SpiVersion.MAJOR;
   }

@@ -81,6 +81,13 @@ final class PluginsModule extends AbstractModule {
               + ": " + PluginLayers.reason(e));
           continue;
         }
+        if (!declaresSpi(plugin)) {
+          layers.warn(String.format("skipped %s plugin '%s' in %s: it does not declare the SPI it "
+              + "was built against; add public int spiMajorVersion() { return SpiVersion.MAJOR; } "
+              + "(a compile-time constant, fixed in the class when it is built) and rebuild it",
+              kind.label(), plugin.name(), u.source()));
+          continue;
+        }
         if (plugin.spiMajorVersion() != SpiVersion.MAJOR) {
           layers.warn(String.format("skipped %s plugin '%s' in %s: it was built for SPI %d.x, but "
               + "this tailor has SPI %s; rebuild it against tailor-api %d.x", kind.label(), plugin.name(),
@@ -99,6 +106,21 @@ final class PluginsModule extends AbstractModule {
       }
     }
     return found;
+  }
+
+  /**
+   * Whether a plugin states the SPI major version it was compiled against: {@link
+   * Plugin#spiMajorVersion()}'s default runs in the host's tailor-api and returns the host's
+   * version, so only an override (returning the compile-time constant SpiVersion.MAJOR, which
+   * javac copies into the plugin's class) says what the plugin was built against.
+   */
+  static boolean declaresSpi(Plugin plugin) {
+    try {
+      Class<?> c = plugin.getClass().getMethod("spiMajorVersion").getDeclaringClass();
+      return c.getModule() != Plugin.class.getModule();
+    } catch (NoSuchMethodException e) {
+      return false;
+    }
   }
 
   /** Indexes plugins by name, refusing duplicates and other SPI major versions. */

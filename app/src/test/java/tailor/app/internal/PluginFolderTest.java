@@ -57,7 +57,7 @@ class PluginFolderTest {
     return jar;
   }
 
-  /** A one-class optimizer plugin module with a given plugin name and declared SPI major. */
+  /** A one-class optimizer plugin module with a given plugin name and declared SPI major (null: none declared). */
   static Path tinyPlugin(String module, String name, String spi) throws IOException {
     Path src = Files.createTempDirectory(work, "src");
     String pkg = module.replace('.', '/');
@@ -69,7 +69,7 @@ class PluginFolderTest {
         + "  public String name() { return \"" + name + "\"; }\n"
         + "  public String version() { return \"9.9.9\"; }\n"
         + "  public String description() { return \"test plugin\"; }\n"
-        + "  public int spiMajorVersion() { return " + spi + "; }\n"
+        + (spi == null ? "" : "  public int spiMajorVersion() { return " + spi + "; }\n")
         + "  public java.util.Map<String, Object> defaults() { return java.util.Map.of(); }\n"
         + "  public tailor.api.optim.Optimizer create(java.util.Map<String, Object> s) { return null; }\n"
         + "}\n");
@@ -130,10 +130,16 @@ class PluginFolderTest {
     Files.write(plugins.resolve("broken.jar"), new byte[] {'P', 'K', 3, 4, 1, 2, 3});
     Files.copy(tinyPlugin("old.spi", "oldopt", "2"), plugins.resolve("old-spi.jar"));
     Files.copy(tinyPlugin("my.sgd", "sgd", "tailor.api.SpiVersion.MAJOR"), plugins.resolve("my-sgd.jar"));
+    Files.copy(tinyPlugin("silent.spi", "silentopt", null), plugins.resolve("silent-spi.jar"));
     CliRun r = cli("plugins", "--plugin-path", plugins.toString());
     assertEquals(0, r.code(), r.err());
     List<String> warnings = r.err().lines().toList();
-    assertEquals(4, warnings.size(), r.err());
+    assertEquals(5, warnings.size(), r.err());
+    // a plugin that does not say which SPI it was built against cannot pass the check by the
+    // host's default: it is refused
+    String silent = find(warnings, "silent-spi.jar");
+    assertTrue(silent.contains("'silentopt'") && silent.contains("does not declare the SPI"), silent);
+    assertFalse(r.out().contains("silentopt"));
     for (String w : warnings) {
       assertTrue(w.startsWith("tailor: warning: "), w);
     }
