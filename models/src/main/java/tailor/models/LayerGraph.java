@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.DoubleUnaryOperator;
 import tailor.api.model.Architecture;
+import tailor.api.model.Layer;
 import tailor.api.shaping.MapAlgebra;
 import tailor.api.shaping.SubnetMaxFunction;
 
@@ -173,6 +174,23 @@ public final class LayerGraph implements Architecture, SubnetMaxFunction {
   /** The root of the graph. */
   public Layer root() {
     return root;
+  }
+
+  @Override
+  public Layer layers() {
+    return root;
+  }
+
+  /**
+   * The layer graph of an architecture from any family: its own when it is one, else one built
+   * from its {@link Architecture#layers()}; null when it has no layers.
+   */
+  public static LayerGraph of(Architecture a) {
+    if (a instanceof LayerGraph g) {
+      return g;
+    }
+    Layer root = a.layers();
+    return root == null ? null : new LayerGraph(a.describe(), root);
   }
 
   @Override

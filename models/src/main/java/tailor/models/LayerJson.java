@@ -1,6 +1,7 @@
 package tailor.models;
 
 import java.util.Locale;
+import tailor.api.model.Layer;
 
 /**
  * A layer graph as JSON, so that other frameworks can build the identical network (the PyTorch

@@ -2,6 +2,7 @@ package tailor.models;
 
 import java.util.ArrayList;
 import java.util.List;
+import tailor.api.model.Layer;
 
 /** Multi-layer perceptrons: N hidden layers, each affine then activation, then a linear read-out. */
 public final class Mlps {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import tailor.api.TailorException;
+import tailor.api.model.Layer;
 
 /**
  * Layer-by-layer shapes, parameter counts and FLOPs of an architecture for a given input shape,

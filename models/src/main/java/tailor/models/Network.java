@@ -12,6 +12,7 @@ import tailor.api.backend.Tensor;
 import tailor.api.init.InitOptions;
 import tailor.api.init.Initializer;
 import tailor.api.init.WeightShape;
+import tailor.api.model.Layer;
 import tailor.api.optim.ParamKind;
 import tailor.api.optim.ParamSpec;
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import tailor.api.model.Layer;
 
 /**
  * The modified ResNets of the DKS and TAT papers as layer graphs: the standard ImageNet ResNets

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import tailor.api.TailorException;
+import tailor.api.model.Layer;
 
 class ModelSummaryTest {
   /**

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import tailor.api.TailorException;
+import tailor.api.model.Layer;
 import tailor.api.model.ModelSpec;
 import tailor.api.shaping.SubnetMaxFunction;
 import tailor.models.internal.MlpFamily;

@@ -14,7 +14,7 @@ import java.util.Locale;
 import java.util.Set;
 import tailor.api.Names;
 import tailor.api.TailorException;
-import tailor.models.Layer;
+import tailor.api.model.Layer;
 import tailor.models.LayerGraph;
 
 /**

@@ -273,7 +273,13 @@ final class ModelBuild implements AutoCloseable {
         throw TailorException.user("mlp has no shortcuts; --shortcut-weight applies to resnet only");
       }
     }
-    return (LayerGraph) family.describe(spec);
+    tailor.api.model.Architecture arch = family.describe(spec);
+    LayerGraph g = LayerGraph.of(arch);
+    if (g == null) {
+      throw TailorException.user("model " + model + " (" + arch.describe() + ") does not describe "
+          + "its layers (Architecture.layers()), so it can be shaped but not trained");
+    }
+    return g;
   }
 
   /** A loaded batch as an input tensor on the session (free it with release). */

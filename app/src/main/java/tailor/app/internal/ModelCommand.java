@@ -90,7 +90,8 @@ public final class ModelCommand {
         .withInput(input)
         .withDropout(a.has("dropout") ? a.number("dropout") : 0.0);
     Architecture arch = family.describe(spec);
-    if (!(arch instanceof LayerGraph graph)) {
+    LayerGraph graph = LayerGraph.of(arch);
+    if (graph == null) {
       throw TailorException.user("model " + model + " does not describe its layers; no summary");
     }
     out.print(ModelSummary.of(graph, input).table(a.flag("layers")));

@@ -19,6 +19,7 @@ import tailor.kernelshaping.LocalMaps;
 import tailor.kernelshaping.NetworkMaps;
 import tailor.kernelshaping.Shaper;
 import tailor.kernelshaping.TargetChecks;
+import tailor.models.LayerGraph;
 
 /** Runs one shape case: validate at the boundary, solve, measure the result. */
 public final class ShapeService {
@@ -66,7 +67,9 @@ public final class ShapeService {
     ModelSpec spec = ModelSpec.of(c.depth()).withShortcutWeight(w == null ? 0.0 : w)
         .withBlock(c.block() == null ? "v2" : c.block())
         .withStem(family.stems().isEmpty() ? "imagenet" : family.stems().get(0));
-    Architecture arch = family.describe(spec);
+    Architecture described = family.describe(spec);
+    // a family's layer graph: M_{f,r} and the rest derived here from its layers
+    Architecture arch = described.layers() != null ? LayerGraph.of(described) : described;
     if (!transform.name().equals("untransformed") && arch.shapingIncompatibility() != null) {
       throw TailorException.user(arch.describe() + " cannot be shaped: " + arch.shapingIncompatibility());
     }

@@ -147,7 +147,7 @@ final class TrainStepBench {
         int classes, List<Integer> input) {
       ModelSpec spec = ModelSpec.of(depth).withStem(stem).withWidth(width).withClasses(classes)
           .withInput(input);
-      LayerGraph graph = (LayerGraph) plugins.model(model, "--model").describe(spec);
+      LayerGraph graph = LayerGraph.of(plugins.model(model, "--model").describe(spec));
       ShapedActivation act = Shaper.transform("tat-lrelu").shape(Activations.byName("leaky_relu"),
           ShapingTargets.defaults(), graph);
       return new VanillaNet(graph, act, ModelSummary.of(graph, input));

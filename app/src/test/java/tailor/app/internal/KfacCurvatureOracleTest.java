@@ -20,11 +20,11 @@ import tailor.api.backend.ComputeBackend;
 import tailor.api.backend.DType;
 import tailor.api.backend.Tensor;
 import tailor.api.init.InitOptions;
+import tailor.api.model.Layer;
 import tailor.api.optim.Optimizer;
 import tailor.api.optim.OptimizerProvider;
 import tailor.kernelshaping.Activations;
 import tailor.kernelshaping.init.Initializers;
-import tailor.models.Layer;
 import tailor.models.LayerGraph;
 import tailor.models.Network;
 

@@ -1,4 +1,4 @@
-package tailor.models;
+package tailor.api.model;
 
 import java.util.List;
 import java.util.Locale;
@@ -7,7 +7,7 @@ import java.util.Locale;
  * A node of an architecture's layer graph. Graphs are series-parallel, as every architecture
  * of the DKS and TAT papers is: a {@link Sequence} composes, a {@link NormalizedSum} merges
  * parallel branches with weights whose squares sum to 1. The same graph derives the subnetwork
- * maximizing function ({@link LayerGraph}) and builds the real network on a backend.
+ * maximizing function (the models module's LayerGraph) and builds the real network on a backend.
  */
 public sealed interface Layer {
 
