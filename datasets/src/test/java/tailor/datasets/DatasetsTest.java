@@ -155,6 +155,22 @@ class DatasetsTest {
     assertEquals((Fixtures.pixel(17, 1, 3, 4) / 255.0 - CIFAR_MEAN[1]) / CIFAR_STD[1], x[1024 + 3 * 32 + 4], 1e-5);
   }
 
+  /** The binary archive's class-name file must name CIFAR-10's classes in their order. */
+  @Test
+  void cifarBinaryClassNamesMustBeTheOfficialOnes(@TempDir Path dir) throws IOException {
+    Fixtures.cifarBinary(dir, 3);
+    Files.writeString(dir.resolve("batches.meta.txt"), String.join("\n", CIFAR_CLASSES) + "\n\n");
+    assertEquals(CIFAR_CLASSES, provider("cifar10").open(at(dir, "none")).classNames());
+    List<String> swapped = new ArrayList<>(CIFAR_CLASSES);
+    swapped.set(3, "dog");
+    swapped.set(5, "cat");
+    Files.writeString(dir.resolve("batches.meta.txt"), String.join("\n", swapped));
+    TailorException e = assertThrows(TailorException.class, () -> provider("cifar10").open(at(dir, "none")));
+    assertTrue(e.getMessage().contains("batches.meta.txt names the classes airplane, automobile, "
+        + "bird, dog, deer, cat"), e.getMessage());
+    assertEquals(2, e.kind().exitCode());
+  }
+
   @Test
   void cifarAugmentationIsAPaddedShiftAndFlip(@TempDir Path dir) throws IOException {
     Fixtures.cifarBinary(dir, 1);

@@ -77,14 +77,20 @@ public final class Cifar10Provider extends Base {
     List<String> classes = CLASSES;
     Path meta = dir.resolve("batches.meta.txt");
     if (Files.isRegularFile(meta)) {
+      // the official archive's class names: they must be CIFAR-10's, in its order, or the
+      // labels would silently mean other classes
+      List<String> names;
       try {
-        List<String> names = Files.readAllLines(meta, StandardCharsets.UTF_8).stream()
+        names = Files.readAllLines(meta, StandardCharsets.UTF_8).stream()
             .map(String::trim).filter(s -> !s.isEmpty()).toList();
-        if (names.size() == 10) {
-          classes = names;
-        }
       } catch (IOException e) {
-        // keep the standard names
+        throw TailorException.resource("cannot read " + meta + ": " + e.getMessage(), e);
+      }
+      if (!names.equals(CLASSES)) {
+        throw TailorException.user(String.format(Locale.ROOT, "%s names the classes %s; CIFAR-10's "
+            + "are %s, in that order (the labels are their indices); restore the official file, "
+            + "or train on other classes with --dataset images", meta, String.join(", ", names),
+            String.join(", ", CLASSES)));
       }
     }
     return new U8Images(3, 32, 32, train.toArray(new byte[0][]), ints(trainLabels),
