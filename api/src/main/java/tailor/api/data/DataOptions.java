@@ -10,8 +10,11 @@ import java.nio.file.Path;
  * @param loaderThreads threads a dataset may use to decode files while opening it (at least 1)
  * @param augmentation the training augmentation: "default" (the dataset's own), "none", or a
  *     name the dataset documents (imagenet: "random-crop" instead of random-resized crops)
+ * @param settings the dataset's own settings ({@link DatasetProvider#settings()} overlaid with
+ *     the user's {@code dataset.<name>.<key>} values, each of its default's type)
  */
-public record DataOptions(Path directory, int imageSize, int loaderThreads, String augmentation) {
+public record DataOptions(Path directory, int imageSize, int loaderThreads, String augmentation,
+    java.util.Map<String, Object> settings) {
   public DataOptions {
     if (imageSize < 0) {
       throw new IllegalArgumentException("imageSize must be >= 0, got " + imageSize);
@@ -22,6 +25,17 @@ public record DataOptions(Path directory, int imageSize, int loaderThreads, Stri
     if (augmentation == null) {
       augmentation = "default";
     }
+    settings = java.util.Map.copyOf(settings);
+  }
+
+  /** Options with no plugin settings. */
+  public DataOptions(Path directory, int imageSize, int loaderThreads, String augmentation) {
+    this(directory, imageSize, loaderThreads, augmentation, java.util.Map.of());
+  }
+
+  /** A copy with the dataset's own settings. */
+  public DataOptions withSettings(java.util.Map<String, Object> s) {
+    return new DataOptions(directory, imageSize, loaderThreads, augmentation, s);
   }
 
   /** No directory, default size, one thread. */
@@ -30,6 +44,6 @@ public record DataOptions(Path directory, int imageSize, int loaderThreads, Stri
   }
 
   public DataOptions withDirectory(Path d) {
-    return new DataOptions(d, imageSize, loaderThreads, augmentation);
+    return new DataOptions(d, imageSize, loaderThreads, augmentation, settings);
   }
 }

@@ -19,4 +19,9 @@ public interface OptimizerProvider extends Plugin {
    * already of the default's type). Values out of range are user errors.
    */
   Optimizer create(Map<String, Object> settings);
+
+  /** One line of help per setting (keys of {@link #defaults()}; absent ones have none). @since SPI 1.2 */
+  default Map<String, String> settingsHelp() {
+    return Map.of();
+  }
 }

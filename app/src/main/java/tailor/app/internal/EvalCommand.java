@@ -63,7 +63,7 @@ final class EvalCommand {
     List<RunConfig.Layer> layers = new ArrayList<>();
     layers.add(RunConfig.Layer.saved("checkpoint " + dir, saved, RunConfig.savedDefaults(ck.config)));
     layers.add(new RunConfig.Layer("command line", over));
-    RunConfig c = RunConfig.resolve(name -> plugins.optimizer(name, "checkpoint").defaults(), layers);
+    RunConfig c = RunConfig.resolve((kind, name) -> plugins.settings(kind, name, "checkpoint"), layers);
     int batch = a.has("batch") ? a.integer("batch") : 256;
     if (batch < 1) {
       throw TailorException.user("--batch " + batch + " must be >= 1");

@@ -94,7 +94,8 @@ final class ModelBuild implements AutoCloseable {
       throw TailorException.user("--image-size " + imageSize + " must be from 0 (default) to 4096");
     }
     Dataset opened = provider.open(new DataOptions(dir.isEmpty() ? null
-        : Path.of(dir), (int) imageSize, (int) loaderThreads, c.string("augment")));
+        : Path.of(dir), (int) imageSize, (int) loaderThreads, c.string("augment"),
+        c.pluginSettings("dataset")));
     double holdout = c.number("holdout");
     if (holdout != 0 && !(holdout > 0 && holdout < 1)) {
       throw TailorException.user(String.format(Locale.ROOT, "--holdout %s (from %s) is outside "
@@ -225,7 +226,8 @@ final class ModelBuild implements AutoCloseable {
     if (why != null) {
       throw TailorException.user("backend " + backend.name() + " is not usable here: " + why);
     }
-    this.session = backend.open(new BackendOptions(threads, DType.FLOAT32, c.integer("seed")));
+    this.session = backend.open(new BackendOptions(threads, DType.FLOAT32, c.integer("seed"),
+        c.pluginSettings("backend")));
     try {
       this.network = Network.build(graph, input, session, activation, initializer, io,
           new SplittableRandom(c.integer("seed"))).withTaps(false);
@@ -261,7 +263,8 @@ final class ModelBuild implements AutoCloseable {
       }
     }
     ModelSpec spec = ModelSpec.of((int) depth).withWidth(c.number("width"))
-        .withClasses(data.classNames().size()).withInput(input).withDropout(c.number("dropout"));
+        .withClasses(data.classNames().size()).withInput(input).withDropout(c.number("dropout"))
+        .withSettings(c.pluginSettings("model"));
     if (resnet) {
       spec = spec.withStem(c.string("stem")).withBlock(c.string("block")).withNorm(norm)
           .withShortcutWeight(w);

@@ -80,6 +80,53 @@ public final class PluginCatalog {
     return find(models, "model", name, source);
   }
 
+  /**
+   * The settings, with their defaults, of the plugin of a kind (optimizer, dataset, model,
+   * backend) named {@code name}; an unknown name is a user error naming {@code source}.
+   */
+  public Map<String, Object> settings(String kind, String name, String source) {
+    switch (kind) {
+      case "optimizer":
+        return optimizer(name, source).defaults();
+      case "dataset":
+        return dataset(name, source).settings();
+      case "model":
+        return model(name, source).settings();
+      case "backend":
+        return backend(name, source).settings();
+      default:
+        throw new IllegalArgumentException("no plugin settings of kind " + kind);
+    }
+  }
+
+  /** One line of help per setting of a plugin (possibly none). */
+  public Map<String, String> settingsHelp(String kind, String name) {
+    switch (kind) {
+      case "optimizer":
+        return optimizer(name, "--help").settingsHelp();
+      case "dataset":
+        return dataset(name, "--help").settingsHelp();
+      case "model":
+        return model(name, "--help").settingsHelp();
+      default:
+        return backend(name, "--help").settingsHelp();
+    }
+  }
+
+  /** The names of the plugins of a kind with settings (optimizer, dataset, model, backend). */
+  public List<String> names(String kind) {
+    switch (kind) {
+      case "optimizer":
+        return List.copyOf(optimizers.keySet());
+      case "dataset":
+        return List.copyOf(datasets.keySet());
+      case "model":
+        return List.copyOf(models.keySet());
+      default:
+        return List.copyOf(backends.keySet());
+    }
+  }
+
   /** The names of all transforms. */
   public List<String> transformNames() {
     return List.copyOf(transforms.keySet());

@@ -115,8 +115,13 @@ public final class RunConfig {
    */
   boolean isDefault(String key) {
     String s = sources.get(key);
-    return s != null && (s.equals("default") || s.endsWith(SAVED_DEFAULT)
-        || s.startsWith("optimizer ") && s.endsWith(" default"));
+    return s != null && (s.equals("default") || s.endsWith(SAVED_DEFAULT) || pluginDefault(s));
+  }
+
+  /** Whether a source is a plugin's default ("optimizer sgd default", "dataset npy default"). */
+  private static boolean pluginDefault(String source) {
+    int sp = source.indexOf(' ');
+    return sp > 0 && PLUGIN_KINDS.contains(source.substring(0, sp)) && source.endsWith(" default");
   }
 
   /** The keys a saved configuration (config.json, a checkpoint's) had at their defaults. */
@@ -126,8 +131,7 @@ public final class RunConfig {
       for (Map.Entry<String, com.google.gson.JsonElement> e
           : config.getAsJsonObject("sources").entrySet()) {
         String s = e.getValue().getAsString();
-        if (s.equals("default") || s.endsWith(SAVED_DEFAULT)
-            || s.startsWith("optimizer ") && s.endsWith(" default")) {
+        if (s.equals("default") || s.endsWith(SAVED_DEFAULT) || pluginDefault(s)) {
           out.add(e.getKey());
         }
       }
@@ -161,30 +165,53 @@ public final class RunConfig {
    */
   static RunConfig resolve(java.util.function.Function<String, Map<String, Object>> optimizerDefaults,
       List<Layer> layers) {
+    return resolve((kind, name) -> kind.equals("optimizer") ? optimizerDefaults.apply(name)
+        : Map.of(), layers);
+  }
+
+  /** The plugin kinds whose chosen plugin brings its own settings, {@code <kind>.<name>.<key>}. */
+  static final List<String> PLUGIN_KINDS = List.of("optimizer", "dataset", "model", "backend");
+
+  /**
+   * Resolves the configuration.
+   *
+   * @param pluginSettings the settings with their defaults of the plugin of a kind (optimizer,
+   *     dataset, model, backend) a run chooses, by kind and name
+   * @param layers environment, config file, command line, in increasing precedence
+   */
+  static RunConfig resolve(java.util.function.BiFunction<String, String, Map<String, Object>> pluginSettings,
+      List<Layer> layers) {
     RunConfig c = new RunConfig();
     for (Key k : KEYS) {
       c.values.put(k.name(), k.def());
       c.sources.put(k.name(), "default");
     }
-    // The optimizer is chosen first: its settings' keys depend on it.
+    // The plugins are chosen first: their settings' keys depend on them.
     for (Layer l : layers) {
-      String o = l.values().get("optimizer");
-      if (o != null) {
-        c.values.put("optimizer", o.trim());
-        c.sources.put("optimizer", l.name());
+      for (String kind : PLUGIN_KINDS) {
+        String o = l.values().get(kind);
+        if (o != null) {
+          c.values.put(kind, o.trim());
+          c.sources.put(kind, l.name());
+        }
+      }
+    }
+    Map<String, String> prefixes = new LinkedHashMap<>();
+    for (String kind : PLUGIN_KINDS) {
+      String chosen = (String) c.values.get(kind);
+      String p = kind + "." + chosen + ".";
+      prefixes.put(kind, p);
+      for (Map.Entry<String, Object> e : pluginSettings.apply(kind, chosen).entrySet()) {
+        c.values.put(p + e.getKey(), e.getValue());
+        c.sources.put(p + e.getKey(), kind + " " + chosen + " default");
       }
     }
     String opt = (String) c.values.get("optimizer");
-    Map<String, Object> od = optimizerDefaults.apply(opt);
-    String prefix = "optimizer." + opt + ".";
-    for (Map.Entry<String, Object> e : od.entrySet()) {
-      c.values.put(prefix + e.getKey(), e.getValue());
-      c.sources.put(prefix + e.getKey(), "optimizer " + opt + " default");
-    }
+    String prefix = prefixes.get("optimizer");
     for (Layer l : layers) {
       for (Map.Entry<String, String> e : l.values().entrySet()) {
         String key = e.getKey();
-        if (key.equals("optimizer")) {
+        if (PLUGIN_KINDS.contains(key)) {
           continue;
         }
         if (OPTIMIZER_SHORTHANDS.containsKey(key)) {
@@ -192,19 +219,22 @@ public final class RunConfig {
           if (!c.values.containsKey(key)) {
             throw TailorException.user(String.format(Locale.ROOT,
                 "optimizer %s has no setting %s (from %s %s); its settings: %s", opt,
-                OPTIMIZER_SHORTHANDS.get(e.getKey()), l.name(), e.getKey(), od.keySet()));
+                OPTIMIZER_SHORTHANDS.get(e.getKey()), l.name(), e.getKey(),
+                pluginSettings.apply("optimizer", opt).keySet()));
           }
         }
-        if (key.startsWith("optimizer.") && !key.startsWith(prefix) && l.lenient()) {
-          continue;
-        }
-        if (key.startsWith("optimizer.") && !key.startsWith(prefix)) {
-          String other = key.substring("optimizer.".length());
+        String kind = key.indexOf('.') > 0 ? key.substring(0, key.indexOf('.')) : "";
+        if (PLUGIN_KINDS.contains(kind) && !key.startsWith(prefixes.get(kind))) {
+          if (l.lenient()) {
+            continue;
+          }
+          String other = key.substring(kind.length() + 1);
           int dot = other.indexOf('.');
+          String named = dot < 0 ? other : other.substring(0, dot);
+          String chosen = (String) c.values.get(kind);
           throw TailorException.user(String.format(Locale.ROOT,
-              "%s (from %s) sets optimizer %s, but the run uses %s; use optimizer.%s.<key> or "
-                  + "--optimizer %s", e.getKey(), l.name(), dot < 0 ? other : other.substring(0, dot),
-              opt, opt, dot < 0 ? other : other.substring(0, dot)));
+              "%s (from %s) sets %s %s, but the run uses %s; use %s.%s.<key> or --%s %s",
+              e.getKey(), l.name(), kind, named, chosen, kind, chosen, kind, named));
         }
         Object def = c.values.get(key);
         if (def == null) {
@@ -343,7 +373,12 @@ public final class RunConfig {
 
   /** The chosen optimizer's settings, keys without the prefix. */
   public Map<String, Object> optimizerSettings() {
-    String prefix = "optimizer." + string("optimizer") + ".";
+    return pluginSettings("optimizer");
+  }
+
+  /** The chosen plugin's settings of a kind (optimizer, dataset, model, backend), keys without the prefix. */
+  public Map<String, Object> pluginSettings(String kind) {
+    String prefix = kind + "." + string(kind) + ".";
     Map<String, Object> m = new LinkedHashMap<>();
     values.forEach((k, v) -> {
       if (k.startsWith(prefix)) {

@@ -53,16 +53,30 @@ final class TrainCommand {
     return b.toString();
   }
 
-  /** Every optimizer plugin's settings with their defaults (--set optimizer.NAME.KEY=V). */
+  /**
+   * Every plugin's own settings with their defaults, optimizers first (--set KIND.NAME.KEY=V),
+   * and their help lines where the plugin gives them.
+   */
   static String optimizerUsage(PluginCatalog plugins) {
-    StringBuilder b = new StringBuilder("\noptimizer settings (--set optimizer.<name>.<key>=value; "
-        + "--optimizer chooses the plugin):\n");
-    for (String name : plugins.optimizerNames()) {
-      OptimizerProvider p = plugins.optimizer(name, "--help");
-      b.append("  ").append(name).append(": ");
-      List<String> kv = new ArrayList<>();
-      p.defaults().forEach((k, v) -> kv.add(k + "=" + v));
-      b.append(String.join(", ", kv)).append('\n');
+    StringBuilder b = new StringBuilder();
+    for (String kind : RunConfig.PLUGIN_KINDS) {
+      StringBuilder part = new StringBuilder();
+      for (String name : plugins.names(kind)) {
+        Map<String, Object> d = plugins.settings(kind, name, "--help");
+        if (d.isEmpty()) {
+          continue;
+        }
+        Map<String, String> help = plugins.settingsHelp(kind, name);
+        part.append("  ").append(name).append(": ");
+        List<String> kv = new ArrayList<>();
+        d.forEach((k, v) -> kv.add(k + "=" + v));
+        part.append(String.join(", ", kv)).append('\n');
+        help.forEach((k, h) -> part.append("    ").append(k).append(": ").append(h).append('\n'));
+      }
+      if (part.length() > 0) {
+        b.append(String.format(Locale.ROOT, "%n%s settings (--set %s.<name>.<key>=value; --%s "
+            + "chooses the plugin):%n", kind, kind, kind)).append(part);
+      }
     }
     return b.toString().stripTrailing();
   }
@@ -168,7 +182,7 @@ final class TrainCommand {
     }
     Map<String, String> cli = new LinkedHashMap<>(line.values());
     layers.add(new RunConfig.Layer("command line", cli));
-    RunConfig c = RunConfig.resolve(name -> plugins.optimizer(name, "--optimizer").defaults(), layers);
+    RunConfig c = RunConfig.resolve((kind, name) -> plugins.settings(kind, name, "--" + kind), layers);
     if (resumed != null) {
       requireSameRun(resumed, c, line.resume());
       c.changesOnResume(changesOnResume(resumed, c));
@@ -301,7 +315,7 @@ final class TrainCommand {
       String before = saved.get(k);
       String now = e.getValue().toString();
       Object def = RunConfig.defaultOf(k);
-      if (before == null && def != null && sameValue(def.toString(), now)) {
+      if (before == null && (def != null && sameValue(def.toString(), now) || c.isDefault(k))) {
         continue; // a key newer than the checkpoint, at its default: the same run
       }
       if (before == null || !sameValue(before, now)) {

@@ -26,6 +26,8 @@ import tailor.api.data.Split;
  * test_y.npy}; an optional {@code classes.txt} names the classes, one per line (else they are
  * "0", "1", ...). Read by the .npy format's definition (magic, version, a header dict with
  * descr, fortran_order and shape, then the raw data), little-endian, C order. No augmentation.
+ * Its one setting, {@code dataset.npy.normalize} (false), centres every input position on the
+ * training split's mean and divides by one common scale, so that the mean square is 1.
  */
 public final class NpyDataset implements DatasetProvider {
   @Override
@@ -47,6 +49,17 @@ public final class NpyDataset implements DatasetProvider {
   @Override
   public int spiMajorVersion() {
     return SpiVersion.MAJOR;
+  }
+
+  @Override
+  public java.util.Map<String, Object> settings() {
+    return java.util.Map.of("normalize", false);
+  }
+
+  @Override
+  public java.util.Map<String, String> settingsHelp() {
+    return java.util.Map.of("normalize", "centre each input position on the training mean and "
+        + "scale all by one factor to mean square 1");
   }
 
   @Override
@@ -106,11 +119,35 @@ public final class NpyDataset implements DatasetProvider {
     for (long v : shape) {
       exampleShape.add((int) v);
     }
+    boolean normalize = Boolean.TRUE.equals(o.settings().get("normalize"));
+    if (normalize) {
+      normalize(trainX.values(), testX.values(), (int) (trainX.values().length / Math.max(1, trainY.length)));
+    }
     String description = String.format(Locale.ROOT, "npy arrays in %s: %,d train / %,d test "
-        + "examples of shape %s, %d classes", d, trainY.length, testY.length, exampleShape,
-        classes.size());
+        + "examples of shape %s, %d classes%s", d, trainY.length, testY.length, exampleShape,
+        classes.size(), normalize ? ", normalized by the training split" : "");
     return new Arrays2(exampleShape, List.copyOf(classes), trainX.values(), trainY,
         testX.values(), testY, description);
+  }
+
+  /** Centres each position on the training mean; one common scale makes the mean square 1. */
+  private static void normalize(double[] train, double[] test, int per) {
+    int n = train.length / per;
+    double[] mean = new double[per];
+    for (int i = 0; i < train.length; i++) {
+      mean[i % per] += train[i] / n;
+    }
+    double var = 0;
+    for (int i = 0; i < train.length; i++) {
+      double c = train[i] - mean[i % per];
+      var += c * c / train.length;
+    }
+    double inv = var > 0 ? 1 / Math.sqrt(var) : 1;
+    for (double[] x : new double[][] {train, test}) {
+      for (int i = 0; i < x.length; i++) {
+        x[i] = (x[i] - mean[i % per]) * inv;
+      }
+    }
   }
 
   private static int[] labels(Array y, Array x, Path file) {
