@@ -9,11 +9,15 @@
 # A run interrupted part way starts again from its beginning in the next session (its
 # checkpoint is not kept): stop it with Ctrl-C between runs where you can.
 #
-#   benchmarks/cifar-study.sh CIFAR10_DIR [OUT]    # CIFAR10_DIR: cifar-10-batches-bin or JPEG train/ test/
+#   benchmarks/cifar-study.sh CIFAR10_DIR [OUT [OPTION...]]    # CIFAR10_DIR: cifar-10-batches-bin or JPEG train/ test/
+#
+# OPTIONs go to tailor experiment: --probes-only runs what is left of every cell's probes and
+# no cell (a session too short for a whole run still finishes probes, which are kept).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DATA=${1:?usage: benchmarks/cifar-study.sh CIFAR10_DIR [OUT]}
+DATA=${1:?usage: benchmarks/cifar-study.sh CIFAR10_DIR [OUT [OPTION...]]}
 OUT=${2:-experiments/cifar-study}
+shift $(( $# < 2 ? $# : 2 ))
 REC=docs/cifar-study
 FILES="cell.json summary.json experiment.json failed.json metrics.jsonl config.json train.log"
 
@@ -39,7 +43,7 @@ copy_records() {
 mkdir -p "$OUT"
 copy_records "$REC" "$OUT"
 set +e
-./tailor experiment --preset cifar-study --data "$DATA" --out "$OUT"
+./tailor experiment --preset cifar-study --data "$DATA" --out "$OUT" "$@"
 rc=$?
 set -e
 copy_records "$OUT" "$REC"

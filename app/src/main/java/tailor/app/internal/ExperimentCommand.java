@@ -44,7 +44,7 @@ final class ExperimentCommand {
   static String usage() {
     return String.join("\n",
         "usage: tailor experiment --preset NAME [--out DIR] [--data DIR] [--threads N] [--backend B] [--list]",
-        "                         [--notes FILE] [--retry-failed] [--report-only]",
+        "                         [--notes FILE] [--retry-failed] [--report-only] [--probes-only]",
         "                         [--probe 'KEY=V1,V2,...;KEY=...'] [--probe-holdout F] [--probe-steps N]",
         "",
         "Runs a grid of training runs (method x architecture x optimizer) and writes results.md,",
@@ -71,6 +71,8 @@ final class ExperimentCommand {
         "  --notes FILE     a Markdown file included in results.md under 'Notes'",
         "  --retry-failed   run failed cells again",
         "  --report-only    rewrite results.md/csv/plots from the runs so far, run nothing",
+        "  --probes-only    run what is left of every cell's probes, none of the cells' runs (a",
+        "                   grid that spans sessions chooses all its rates first)",
         "  --probe GRID     a probe stage (replacing the preset's): before each cell, short runs at",
         "                   every point of the grid (keys that apply to the cell's optimizer,",
         "                   values crossed), scored on held-out training examples; the cell runs at",
@@ -82,7 +84,7 @@ final class ExperimentCommand {
   int run(List<String> tokens, PrintStream out, PrintStream err) {
     Args a = Args.parse(tokens, Set.of("preset", "out", "data", "threads", "notes", "backend",
         "probe", "probe-holdout", "probe-steps"),
-        Set.of("help", "list", "retry-failed", "report-only"), "experiment");
+        Set.of("help", "list", "retry-failed", "report-only", "probes-only"), "experiment");
     if (a.flag("help")) {
       out.println(usage());
       return 0;
@@ -143,7 +145,7 @@ final class ExperimentCommand {
       int ran = 0;
       boolean retry = a.flag("retry-failed");
       try {
-        ran = runGrid(p, dir, runs, data, threads, backend, retry, report, out);
+        ran = runGrid(p, dir, runs, data, threads, backend, retry, a.flag("probes-only"), report, out);
       } catch (Stopped s) {
         report.write();
         err.printf(Locale.ROOT, "tailor experiment: stopped by a signal in %s (its checkpoint is "
@@ -163,7 +165,7 @@ final class ExperimentCommand {
 
   /** Runs what is left of the grid (probes, then each cell); returns how many runs it ran. */
   private int runGrid(Experiment.Preset p, Path dir, Path runs, String data, long threads,
-      String backend, boolean retry, ExperimentReport report, PrintStream out) {
+      String backend, boolean retry, boolean probesOnly, ExperimentReport report, PrintStream out) {
     int n = p.cells().size();
     int ran = 0;
     for (int i = 0; i < n; i++) {
@@ -203,6 +205,13 @@ final class ExperimentCommand {
       Map<String, String> cs = new LinkedHashMap<>(settings(c, p));
       cs.putAll(chosen);
       State s = state(rd, cs, retry);
+      if (probesOnly) {
+        if (s != State.DONE && s != State.FAILED) {
+          out.printf(Locale.ROOT, "%s: probes done%s; the run is left for later (--probes-only)%n",
+              tag, chosen.isEmpty() ? "" : ", chosen " + chosen);
+        }
+        continue;
+      }
       if (s == State.DONE || s == State.FAILED) {
         out.printf(Locale.ROOT, "%s: %s, not run again%n", tag, s == State.DONE ? "finished" : "failed");
         continue;

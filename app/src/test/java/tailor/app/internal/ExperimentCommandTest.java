@@ -270,6 +270,24 @@ class ExperimentCommandTest {
     assertTrue(again.out().contains("4 runs, 0 run now"), again.out());
   }
 
+  /** --probes-only runs every cell's probes and none of the cells; a later start runs the cells. */
+  @Test
+  void probesOnlyChoosesEveryRateAndRunsNoCell(@TempDir Path tmp) throws IOException {
+    Path dir = tmp.resolve("exp");
+    CliRun r = grid(dir, "--probe", PROBE, "--probe-steps", "5", "--probe-holdout", "0.2",
+        "--probes-only");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("4 runs, 8 run now"), r.out());
+    assertEquals(4, r.out().lines().filter(l -> l.contains("the run is left for later")).count(),
+        r.out());
+    for (Experiment.Cell c : PRESET.cells()) {
+      assertFalse(Files.exists(runDir(dir, c).resolve("summary.json")), c.id() + " ran");
+    }
+    CliRun rest = grid(dir, "--probe", PROBE, "--probe-steps", "5", "--probe-holdout", "0.2");
+    assertEquals(0, rest.code(), rest.err());
+    assertTrue(rest.out().contains("4 runs, 4 run now"), rest.out());
+  }
+
   /** A grid of one optimizer's keys probes its cells; the other cells run as the preset says. */
   @Test
   void cellsOutsideTheProbeGridRunUnprobed(@TempDir Path tmp) throws IOException {
